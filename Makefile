@@ -1,0 +1,100 @@
+# Aktivitetsportalen. `make help` lists the targets.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+PYTHON ?= python3
+PACKAGES := portal checkin admin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# Tests use two worker processes (the machines have 2 cores); override with PYTEST_ARGS.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+.PHONY: install install-dev
+install: $(VENV)/.installed translations assets ## Create .venv and install the app
+
+install-dev: $(VENV)/.installed-dev translations assets ## Install the app with test and lint tools
+
+.PHONY: translations
+translations: $(VENV)/.installed ## Compile the message catalogs (.po -> .mo)
+	@for pkg in $(PACKAGES); do $(PY) -m babel.messages.frontend -q compile -d $$pkg/translations; done
+
+.PHONY: i18n
+i18n: $(VENV)/.installed ## Re-extract strings into every package's catalogs
+	$(PY) -m portal.i18n_tools extract
+	$(PY) -m portal.i18n_tools missing en
+
+.PHONY: assets
+assets: ## Install the scanner's front-end packages from the lock file (npm ci)
+	@if [ -f checkin/package-lock.json ]; then \
+	  if [ ! -d checkin/node_modules ] || [ checkin/package-lock.json -nt checkin/node_modules ]; then \
+	    (cd checkin && npm ci --no-audit --no-fund --loglevel=error) && touch checkin/node_modules; \
+	  fi; \
+	fi
+
+.PHONY: db
+db: install ## Upgrade the database (DATABASE_URL, default a SQLite file in instance/) to head
+	$(FLASK) db upgrade
+
+.PHONY: run
+run: db ## Install, migrate, load demo data if empty, and serve on http://127.0.0.1:5000
+	$(FLASK) demo load
+	@echo
+	@$(FLASK) demo logins
+	@echo
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C stops)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+.PHONY: browser
+browser: ## Make sure Debian's Chromium is installed for the browser tests
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	  $(if $(filter 0,$(shell id -u)),,sudo) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	fi
+
+.PHONY: test
+test: install-dev browser ## Install dev extras and run every test (SQLite; PostgreSQL too with TEST_DATABASE_URL)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: install-dev ## Lint and check formatting with ruff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+.PHONY: fmt
+fmt: install-dev ## Format and auto-fix with ruff
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+.PHONY: bench
+bench: bench-reconcile bench-checkin ## Run every benchmark
+
+.PHONY: bench-reconcile
+bench-reconcile: install ## Reconcile a synthetic municipality of 8 000 people (ratio vs fetch)
+	$(PY) bench/reconcile.py
+
+.PHONY: bench-checkin
+bench-checkin: install ## A morning rush of scans under gunicorn against a bare baseline
+	$(PY) bench/checkin.py
+
+.PHONY: clean
+clean: ## Remove the virtualenv, compiled catalogs and caches (keeps instance/)
+	rm -rf $(VENV) .pytest_cache .ruff_cache
+	find . -name '*.mo' -path '*/translations/*' -delete

@@ -1,0 +1,1 @@
+"""Casework and administration: queue, assessment, plans, reconciliation, reports."""

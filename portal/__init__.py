@@ -1,0 +1,101 @@
+"""Aktivitetsportalen: the app factory. Creating the app has no side effects."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from portal.config import load_config
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the application; ``test_config`` overrides the environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
+        str(PACKAGE_ROOT / pkg / "translations") for pkg in ("portal", "checkin", "admin")
+    )
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+
+    from portal import errors, security
+
+    security.init_app(app)
+    errors.init_app(app)
+    app.before_request(_fresh_request_state)
+    _configure_logging(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal import i18n
+    from portal.auth.services import load_user
+    from portal.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.start"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+
+    import portal.models  # noqa: F401  (registers every table and the append-only guards)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from admin.routes import bp as admin_bp
+    from checkin.routes import api as checkin_api
+    from checkin.routes import bp as checkin_bp
+    from portal.auth.routes import bp as auth_bp
+    from portal.routes import bp as portal_bp
+
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(checkin_bp, url_prefix="/checkin")
+    app.register_blueprint(checkin_api, url_prefix="/api/checkin/v1")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def _register_cli(app: Flask) -> None:
+    from portal.cli import demo_cli, users_cli
+    from portal.compliance.cli import compliance_cli
+
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(compliance_cli)
+
+
+def _fresh_request_state() -> None:
+    """Forget the user and locale cached on ``g``.
+
+    A request normally gets its own app context, so this is a no-op in a server. When an app
+    context is already active (tests, CLI helpers) Flask reuses it, and Flask-Login and
+    Flask-Babel would otherwise carry the previous request's user and language over.
+    """
+    from flask import g
+    from flask_babel import refresh
+
+    g.pop("_login_user", None)
+    refresh()
+
+
+def _configure_logging(app: Flask) -> None:
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Werkzeug's access log prints query strings; our URLs carry no personal data, but keep
+    # the default level so nothing else is added to it.
+    app.logger.setLevel(level)

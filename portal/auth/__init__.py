@@ -1,0 +1,1 @@
+"""Sign-in: staff (password + TOTP) and applicants (e-identification, dev stand-in)."""

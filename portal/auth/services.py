@@ -1,0 +1,144 @@
+"""Sign-in services: password hashing, TOTP, applicant identification, user loading."""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+
+import pyotp
+import segno
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+
+from portal import personnummer as pnr_mod
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import (
+    Household,
+    Municipality,
+    Person,
+    PersonIdentity,
+    StaffUser,
+    utcnow,
+)
+from portal.refs import new_ref
+
+_hasher = PasswordHasher()
+#: Verified against when the e-mail is unknown, so timing does not reveal which e-mails exist.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+TOTP_ISSUER = "Aktivitetsportalen"
+
+
+def load_user(user_id: str):
+    """Flask-Login loader: 's:<id>' is staff, 'a:<id>' an applicant."""
+    kind, _, raw = (user_id or "").partition(":")
+    if not raw.isdigit():
+        return None
+    model = {"s": StaffUser, "a": Person}.get(kind)
+    return db.session.get(model, int(raw)) if model else None
+
+
+def hash_password(password: str) -> str:
+    """argon2id hash of a password."""
+    return _hasher.hash(password)
+
+
+def check_staff_password(email: str, password: str) -> StaffUser | None:
+    """The active staff user with this e-mail and password, or None (constant-ish time)."""
+    user = db.session.scalar(
+        sa.select(StaffUser).where(sa.func.lower(StaffUser.email) == email.strip().lower())
+    )
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def ensure_totp_secret(user: StaffUser) -> str:
+    """The user's TOTP secret, creating an unconfirmed one for enrolment if missing."""
+    if not user.totp_secret:
+        user.totp_secret = pyotp.random_base32()
+        db.session.flush()
+    return user.totp_secret
+
+
+def totp_uri(user: StaffUser) -> str:
+    return pyotp.TOTP(ensure_totp_secret(user)).provisioning_uri(
+        name=user.email, issuer_name=TOTP_ISSUER
+    )
+
+
+def totp_qr_svg(user: StaffUser) -> str:
+    """The enrolment QR code as an SVG data URI (no external service sees the secret)."""
+    buf = io.BytesIO()
+    segno.make(totp_uri(user), error="m").save(buf, kind="svg", scale=5, border=4)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def verify_totp(user: StaffUser, code: str, now: float | None = None) -> bool:
+    """Check a six-digit code (±1 step) and refuse a code whose step was already used."""
+    if not user.totp_secret:
+        return False
+    code = (code or "").strip().replace(" ", "")
+    if not (code.isdigit() and len(code) == 6):
+        return False
+    totp = pyotp.TOTP(user.totp_secret)
+    now = time.time() if now is None else now
+    step_now = int(now) // totp.interval
+    for step in (step_now - 1, step_now, step_now + 1):
+        if totp.at(step * totp.interval) == code:
+            if user.totp_last_step is not None and step <= user.totp_last_step:
+                return False
+            user.totp_last_step = step
+            if user.totp_confirmed_at is None:
+                user.totp_confirmed_at = utcnow()
+            return True
+    return False
+
+
+def applicant_for_personnummer(
+    personnummer: str, first_name: str = "", last_name: str = ""
+) -> Person:
+    """The person with this personnummer; a first sign-in creates the applicant.
+
+    Raises DomainError('invalid_personnummer') for a number that fails its checks.
+    """
+    try:
+        canonical = pnr_mod.parse(personnummer)
+    except pnr_mod.InvalidPersonnummer as exc:
+        raise DomainError("invalid_personnummer", exc.reason) from None
+    identity = db.session.scalar(
+        sa.select(PersonIdentity).where(PersonIdentity.personnummer == canonical)
+    )
+    if identity is not None:
+        return identity.person
+    municipality = db.session.scalar(sa.select(Municipality).order_by(Municipality.id))
+    if municipality is None:
+        raise DomainError("no_municipality", status=503)
+    household = Household(municipality_id=municipality.id)
+    person = Person(
+        public_ref=new_ref(),
+        municipality_id=municipality.id,
+        household=household,
+        first_name=first_name.strip() or "—",
+        last_name=last_name.strip() or "—",
+        birth_date=pnr_mod.birth_date(canonical[:8]),
+        identity=PersonIdentity(personnummer=canonical),
+    )
+    db.session.add(person)
+    db.session.flush()
+    current_app.logger.info("new applicant created ref=%s", person.public_ref)
+    return person
+
+
+def oidc_enabled() -> bool:
+    cfg = current_app.config
+    return bool(cfg["OIDC_ISSUER"] and cfg["OIDC_CLIENT_ID"])

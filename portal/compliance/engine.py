@@ -1,0 +1,828 @@
+"""The activity-requirement rules engine: a pure function from a scenario to its figures.
+
+It implements the rule book in ``shared/spec/compliance-rules.md``. It imports neither Flask nor
+a database, so the admin reconciliation (input built from the database) and the
+``compliance evaluate`` command (input built from JSON) run exactly the same rules.
+
+Every duration is whole minutes on a *wall-clock* axis: a moment is the number of Stockholm
+local minutes since 0001-01-01, so a slot from 09:00 to 12:00 is 180 minutes on every day of the
+year, including the two days on which the clocks change.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import MAXYEAR, date, datetime, time
+from decimal import Decimal
+from fractions import Fraction
+from functools import cache
+from operator import attrgetter
+from typing import Literal, NamedTuple
+from zoneinfo import ZoneInfo
+
+import holidays
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+MINUTES_PER_DAY = 24 * 60
+
+EXTERNAL_KINDS = ("work", "studies", "af_programme", "other")
+ACTIVITY_TYPES = ("motivation", "language", "workplace", "job_search", "education", "other")
+ABSENCE_REASONS = ("sick", "child_sick", "medical", "job_interview", "other")
+DECISIONS = ("approved", "pending", "rejected")
+MISSING_CHECKOUT_POLICIES = ("count_to_slot_end", "count_nothing")
+STATUSES = ("not_subject", "exempt", "shortfall", "pending_review", "fulfilled")
+FLAGS = ("declined_offer", "missing_checkout", "over_full_time", "under_planned")
+#: The hour figures every day, week and period carries, in the contract's order.
+FIGURES = (
+    "target",
+    "external",
+    "required_plan",
+    "scheduled",
+    "attended",
+    "excused",
+    "pending",
+    "unexcused",
+)
+
+#: Hours are a setting or an assessment, so they may be fractional (37.5); never a float.
+Hours = int | Decimal | Fraction
+MissingCheckoutPolicy = Literal["count_to_slot_end", "count_nothing"]
+
+
+# --------------------------------------------------------------------------------------------
+# Input
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """The municipality's settings, with the rule book's defaults."""
+
+    full_time_hours_per_week: Hours = 40
+    mandatory_after_months: int = 2
+    pension_age: int = 67
+    missing_checkout: MissingCheckoutPolicy = "count_to_slot_end"
+    extra_exemptions: tuple[str, ...] = ()
+    exempt_if_af_activity: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """A circumstance such as parental leave or sickness compensation, active from..to."""
+
+    kind: str
+    start: date
+    end: date | None = None
+
+    def active_on(self, day: date) -> bool:
+        """Whether the status covers day (both ends inclusive)."""
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """The person whose requirement is evaluated."""
+
+    birth_date: date
+    participation_percent: int = 100
+    statuses: tuple[Status, ...] = ()
+    children_birth_dates: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalOccupation:
+    """Work, studies or an AF programme outside the municipality's plan."""
+
+    kind: str
+    hours_per_week: Hours
+    start: date
+    end: date | None = None
+
+    def active_on(self, day: date) -> bool:
+        """Whether the occupation covers day (both ends inclusive)."""
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A weekly session of an activity: ISO weekday 1..5, local wall-clock start and end."""
+
+    weekday: int
+    start: time
+    end: time
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """An activity in the person's plan; it occurs from start to end, inclusive."""
+
+    id: str
+    type: str
+    start: date
+    end: date | None = None
+    slots: tuple[Slot, ...] = ()
+
+    def occurs_on(self, day: date) -> bool:
+        """Whether the activity runs on day."""
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Attendance:
+    """One check-in at an activity; check_out is None when the person never checked out.
+
+    Aware datetimes are converted to Stockholm wall-clock time; all are truncated to the minute.
+    """
+
+    activity: str
+    check_in: datetime
+    check_out: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "check_in", local_minute(self.check_in))
+        if self.check_out is not None:
+            object.__setattr__(self, "check_out", local_minute(self.check_out))
+
+
+@dataclass(frozen=True, slots=True)
+class Absence:
+    """An absence report covering start..end, with the caseworker's decision on it."""
+
+    start: datetime
+    end: datetime
+    reason: str
+    decision: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", local_minute(self.start))
+        object.__setattr__(self, "end", local_minute(self.end))
+
+
+@dataclass(frozen=True, slots=True)
+class DeclinedOffer:
+    """An offered activity the person declined on day."""
+
+    day: date
+    activity: str
+    acceptable_reason: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The evaluated calendar days, start..end inclusive."""
+
+    start: date
+    end: date
+
+    def days(self) -> Iterator[date]:
+        """Every day of the period, in order."""
+        for ordinal in range(self.start.toordinal(), self.end.toordinal() + 1):
+            yield date.fromordinal(ordinal)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """Everything the rules look at for one person and one period.
+
+    ``assistance_months`` are the months with approved assistance, each given by a date in it
+    (by convention the first).
+    """
+
+    period: Period
+    person: Person
+    assistance_months: tuple[date, ...]
+    rules: Rules = field(default_factory=Rules)
+    requirement_from: date | None = None
+    external: tuple[ExternalOccupation, ...] = ()
+    activities: tuple[Activity, ...] = ()
+    attendance: tuple[Attendance, ...] = ()
+    absences: tuple[Absence, ...] = ()
+    declined: tuple[DeclinedOffer, ...] = ()
+
+
+# --------------------------------------------------------------------------------------------
+# Output (rows are NamedTuples: a month for a city builds hundreds of thousands)
+
+
+def minutes_to_hours(minutes: int) -> float:
+    """Hours rounded to two decimals, halves up, computed exactly."""
+    cents = half_up(Fraction(minutes * 100, 60))
+    return float(Decimal(cents) / 100)
+
+
+def _hour_fields(row: object, names: tuple[str, ...] = FIGURES) -> dict[str, float]:
+    """The contract's ``*_hours`` fields of a row that has ``*_minutes`` attributes."""
+    return {f"{name}_hours": minutes_to_hours(getattr(row, f"{name}_minutes")) for name in names}
+
+
+class SlotResult(NamedTuple):
+    """One slot on one subject working day, to drill down from a day to the check-ins."""
+
+    activity: str
+    start: time
+    end: time
+    scheduled_minutes: int
+    attended_minutes: int
+    excused_minutes: int
+    pending_minutes: int
+    unexcused_minutes: int
+    missing_checkout: bool
+
+    def to_contract(self) -> dict[str, object]:
+        """The slot as JSON-ready data."""
+        return {
+            "activity": self.activity,
+            "start": self.start.strftime("%H:%M"),
+            "end": self.end.strftime("%H:%M"),
+            **_hour_fields(self, FIGURES[3:]),
+            "missing_checkout": self.missing_checkout,
+        }
+
+
+class DayResult(NamedTuple):
+    """What the rules say about one calendar day of the period (figures in minutes)."""
+
+    day: date
+    assistance: bool
+    mandatory: bool
+    voluntary: bool
+    exempt_reason: str | None
+    subject: bool
+    working_day: bool
+    declined_offer: bool
+    target_minutes: int = 0
+    external_minutes: int = 0
+    required_plan_minutes: int = 0
+    scheduled_minutes: int = 0
+    attended_minutes: int = 0
+    excused_minutes: int = 0
+    pending_minutes: int = 0
+    unexcused_minutes: int = 0
+    missing_checkout: bool = False
+    slots: tuple[SlotResult, ...] = ()
+
+    def to_contract(self) -> dict[str, object]:
+        """The day as JSON-ready data."""
+        return {
+            "date": self.day.isoformat(),
+            "subject": self.subject,
+            "mandatory": self.mandatory,
+            "voluntary": self.voluntary,
+            "exempt_reason": self.exempt_reason,
+            "working_day": self.working_day,
+            **_hour_fields(self),
+            "missing_checkout": self.missing_checkout,
+            "declined_offer": self.declined_offer,
+            "slots": [slot.to_contract() for slot in self.slots],
+        }
+
+
+class WeekResult(NamedTuple):
+    """The figures of one ISO week, summed over its days inside the period (in minutes)."""
+
+    week: str
+    subject_working_days: int
+    target_minutes: int
+    external_minutes: int
+    required_plan_minutes: int
+    scheduled_minutes: int
+    attended_minutes: int
+    excused_minutes: int
+    pending_minutes: int
+    unexcused_minutes: int
+    plan_gap_minutes: int
+    over_full_time: bool
+
+    def to_contract(self) -> dict[str, object]:
+        """The week row of the contract."""
+        return {
+            "week": self.week,
+            **_hour_fields(self),
+            "plan_gap_hours": minutes_to_hours(self.plan_gap_minutes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The outcome for a scenario: status, flags, totals in minutes, rows per week and day."""
+
+    status: str
+    flags: tuple[str, ...]
+    subject_days: int
+    mandatory_days: int
+    exempt_days: int
+    exempt_reasons: dict[str, int]
+    target_minutes: int
+    external_minutes: int
+    required_plan_minutes: int
+    scheduled_minutes: int
+    attended_minutes: int
+    excused_minutes: int
+    pending_minutes: int
+    unexcused_minutes: int
+    plan_gap_minutes: int
+    weeks: tuple[WeekResult, ...]
+    days: tuple[DayResult, ...]
+
+    def to_contract(self, *, include_days: bool = False) -> dict[str, object]:
+        """The CLI's JSON object as the rule book specifies it (plus ``days`` on request)."""
+        contract: dict[str, object] = {
+            "status": self.status,
+            "flags": list(self.flags),
+            "subject_days": self.subject_days,
+            "mandatory_days": self.mandatory_days,
+            "exempt_days": self.exempt_days,
+            "exempt_reasons": dict(self.exempt_reasons),
+            **_hour_fields(self),
+            "plan_gap_hours": minutes_to_hours(self.plan_gap_minutes),
+            "weeks": [week.to_contract() for week in self.weeks],
+        }
+        if include_days:
+            contract["days"] = [day.to_contract() for day in self.days]
+        return contract
+
+
+# --------------------------------------------------------------------------------------------
+# Calendar and arithmetic helpers
+
+
+def half_up(value: Fraction) -> int:
+    """Round an exact value to the nearest integer, halves up."""
+    return math.floor(value + Fraction(1, 2))
+
+
+def local_minute(moment: datetime) -> datetime:
+    """The moment as naive Stockholm wall-clock time, truncated to the minute."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(STOCKHOLM).replace(tzinfo=None)
+    return moment.replace(second=0, microsecond=0)
+
+
+def minute_of(moment: datetime) -> int:
+    """A naive local moment as a point on the engine's wall-clock minute axis."""
+    return moment.toordinal() * MINUTES_PER_DAY + moment.hour * 60 + moment.minute
+
+
+def _minute_of_day(clock: time) -> int:
+    """Minutes since local midnight."""
+    return clock.hour * 60 + clock.minute
+
+
+@cache
+def _holidays_in(year: int) -> frozenset[date]:
+    """Swedish public and de-facto holidays of a year (built once per year: it is slow)."""
+    calendar = holidays.Sweden(years=year, categories=("public", "de_facto"))
+    return frozenset(calendar.keys())
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday, and neither a public nor a de-facto holiday."""
+    return day.weekday() < 5 and day not in _holidays_in(day.year)
+
+
+def anniversary(born: date, year: int) -> date | None:
+    """The birthday in year (29 February falls on 1 March in common years); None past 9999."""
+    if year > MAXYEAR:
+        return None
+    try:
+        return born.replace(year=year)
+    except ValueError:
+        return date(year, 3, 1)
+
+
+def age_on(born: date, day: date) -> int:
+    """Completed years of age on day."""
+    birthday = anniversary(born, day.year)
+    return day.year - born.year - (1 if birthday is not None and day < birthday else 0)
+
+
+def _month_index(day: date) -> int:
+    """A month as a single integer, so that 'the month before' is plain subtraction."""
+    return day.year * 12 + day.month - 1
+
+
+def iso_week_label(day: date) -> str:
+    """The ISO week of a day, as ``2026-W37``."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+class _IntervalSet:
+    """Disjoint sorted half-open minute intervals, merged from possibly overlapping ones."""
+
+    __slots__ = ("starts", "ends")
+
+    def __init__(self, intervals: Iterable[tuple[int, int]]) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for start, end in sorted(intervals):
+            if end <= start:
+                continue
+            if self.ends and start <= self.ends[-1]:
+                # Overlapping or touching: double scans and split visits never count twice.
+                self.ends[-1] = max(self.ends[-1], end)
+            else:
+                self.starts.append(start)
+                self.ends.append(end)
+
+    def gaps(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The parts of [start, end) that the set does not cover."""
+        uncovered: list[tuple[int, int]] = []
+        cursor = start
+        index = bisect_right(self.ends, start)
+        while index < len(self.starts) and self.starts[index] < end:
+            if self.starts[index] > cursor:
+                uncovered.append((cursor, self.starts[index]))
+            cursor = max(cursor, self.ends[index])
+            index += 1
+        if cursor < end:
+            uncovered.append((cursor, end))
+        return uncovered
+
+
+def _length(pieces: list[tuple[int, int]]) -> int:
+    """Total minutes of disjoint intervals."""
+    total = 0
+    for start, end in pieces:
+        total += end - start
+    return total
+
+
+def _gaps_of_all(pieces: list[tuple[int, int]], cover: _IntervalSet) -> list[tuple[int, int]]:
+    """The parts of several disjoint intervals that cover leaves uncovered."""
+    # Most slots are attended in full and most people report no absence: the common case is free.
+    if not pieces or not cover.starts:
+        return pieces
+    return [gap for start, end in pieces for gap in cover.gaps(start, end)]
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluation
+
+#: Reads the eight figures of a day or week row (or the last five of a slot) as one tuple.
+_figures_of = attrgetter(*(f"{name}_minutes" for name in FIGURES))
+_slot_figures_of = attrgetter(*(f"{name}_minutes" for name in FIGURES[3:]))
+
+
+class _Load(NamedTuple):
+    """The external occupations active on a day, as the rules look at them."""
+
+    minutes: int
+    af_programme: bool
+    full_time_occupied: bool
+
+
+class _Basis(NamedTuple):
+    """Who-is-subject facts of one day, settled before any minutes are counted."""
+
+    day: date
+    assistance: bool
+    mandatory: bool
+    voluntary: bool
+    exempt_reason: str | None
+    subject: bool
+    working_day: bool
+    external_minutes: int
+
+
+#: A slot in the weekly plan: start and end minute of the day, activity, clock times.
+_PlannedSlot = tuple[int, int, Activity, time, time]
+
+
+class _Occurrence(NamedTuple):
+    """A slot of an activity placed on the minute axis of one day."""
+
+    start: int
+    end: int
+    activity: str
+    opens: time
+    closes: time
+
+
+def evaluate(scenario: Scenario) -> Result:
+    """Apply the rule book to one scenario: figures per slot, day, ISO week and period."""
+    return _Evaluation(scenario).run()
+
+
+class _Evaluation:
+    """The lookups one scenario needs, computed once, and the steps of the rule book."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.rules = scenario.rules
+        person = scenario.person
+        self.full_time = Fraction(self.rules.full_time_hours_per_week)
+        self.target = half_up(self.full_time * 60 * person.participation_percent / 100 / 5)
+        self.months = {_month_index(month) for month in scenario.assistance_months}
+        self.mandatory_months: dict[int, bool] = {}
+        self.pension_date = anniversary(
+            person.birth_date, person.birth_date.year + self.rules.pension_age
+        )
+        self.loads: dict[tuple[ExternalOccupation, ...], _Load] = {}
+        self.activities = {activity.id: activity for activity in scenario.activities}
+        self.week_plan = _week_plan(scenario.activities)
+        self.approved = _IntervalSet(_absence_intervals(scenario.absences, "approved"))
+        self.pending = _IntervalSet(_absence_intervals(scenario.absences, "pending"))
+
+    def run(self) -> Result:
+        """Classify days, settle open check-ins, count minutes, then sum and judge."""
+        bases = {day.toordinal(): self.classify(day) for day in self.scenario.period.days()}
+        own_slots = self._own_slots_of_open_checkins(bases)
+        attended = self._attended_by_activity(own_slots)
+        flagged = set(own_slots.values())
+        declined_days = {
+            offer.day.toordinal() for offer in self.scenario.declined if not offer.acceptable_reason
+        }
+        days = tuple(
+            self._day_result(basis, attended, flagged, ordinal in declined_days)
+            for ordinal, basis in bases.items()
+        )
+        return self._result(days)
+
+    # Section 1: who is subject, day by day.
+
+    def classify(self, day: date) -> _Basis:
+        """Assistance, requirement and exemption of one day."""
+        month = _month_index(day)
+        assistance = month in self.months
+        mandatory = assistance and self._is_mandatory_month(month)
+        requirement_from = self.scenario.requirement_from
+        voluntary = (
+            assistance
+            and not mandatory
+            and requirement_from is not None
+            and requirement_from <= day
+        )
+        working_day = is_working_day(day)
+        if not (mandatory or voluntary):
+            return _Basis(day, assistance, False, False, None, False, working_day, 0)
+        load = self._load_on(day)
+        reason = self._exemption(day, load)
+        return _Basis(
+            day, assistance, mandatory, voluntary, reason, reason is None, working_day, load.minutes
+        )
+
+    def _is_mandatory_month(self, month: int) -> bool:
+        """The month and the configured number of months before it all have assistance."""
+        if month not in self.mandatory_months:
+            window = range(month - self.rules.mandatory_after_months, month + 1)
+            self.mandatory_months[month] = all(earlier in self.months for earlier in window)
+        return self.mandatory_months[month]
+
+    def _load_on(self, day: date) -> _Load:
+        """The external occupations active on day (cached: few distinct sets per period)."""
+        active = tuple(job for job in self.scenario.external if job.active_on(day))
+        load = self.loads.get(active)
+        if load is None:
+            hours = sum((Fraction(job.hours_per_week) for job in active), Fraction(0))
+            load = self.loads[active] = _Load(
+                minutes=half_up(hours * 60 / 5),
+                af_programme=any(job.kind == "af_programme" for job in active),
+                full_time_occupied=hours >= self.full_time,
+            )
+        return load
+
+    def _exemption(self, day: date, load: _Load) -> str | None:
+        """The first exemption that applies on day, in the rule book's order."""
+        person = self.scenario.person
+        if self.pension_date is not None and day >= self.pension_date:
+            return "pension_age"
+        active = {status.kind for status in person.statuses if status.active_on(day)}
+        if "full_sickness_compensation" in active:
+            return "full_sickness_compensation"
+        if "parental_leave" in active and any(
+            _is_under_one(born, day) for born in person.children_birth_dates
+        ):
+            return "parental_leave_child_under_1"
+        for kind in self.rules.extra_exemptions:
+            if kind in active:
+                return kind
+        if self.rules.exempt_if_af_activity and load.af_programme:
+            return "af_activity"
+        if load.full_time_occupied:
+            return "full_time_occupied"
+        return None
+
+    # Section 2: minutes on subject working days.
+
+    def _occurrences(self, day: date) -> list[_Occurrence]:
+        """The slots of the person's activities that occur on day, in time order."""
+        midnight = day.toordinal() * MINUTES_PER_DAY
+        return [
+            _Occurrence(midnight + start, midnight + end, activity.id, opens, closes)
+            for start, end, activity, opens, closes in self.week_plan.get(day.isoweekday(), ())
+            if activity.occurs_on(day)
+        ]
+
+    def _own_slots_of_open_checkins(
+        self, bases: dict[int, _Basis]
+    ) -> dict[tuple[str, int], _Occurrence]:
+        """Each open check-in that has a slot of its own, keyed by (activity, minute)."""
+        own: dict[tuple[str, int], _Occurrence] = {}
+        for visit in self.scenario.attendance:
+            if visit.check_out is not None or visit.activity not in self.activities:
+                continue
+            moment = minute_of(visit.check_in)
+            basis = bases.get(moment // MINUTES_PER_DAY)
+            if basis is None or not (basis.subject and basis.working_day):
+                continue  # no slot of its own: counts nothing and raises no flag
+            slot = _own_slot(self._occurrences(basis.day), visit.activity, moment)
+            if slot is not None:
+                own[(visit.activity, moment)] = slot
+        return own
+
+    def _attended_by_activity(
+        self, own_slots: dict[tuple[str, int], _Occurrence]
+    ) -> dict[str, _IntervalSet]:
+        """The merged check-in intervals of each activity, open ones settled by the policy."""
+        intervals: dict[str, list[tuple[int, int]]] = {key: [] for key in self.activities}
+        for visit in self.scenario.attendance:
+            if visit.check_out is not None and visit.activity in intervals:
+                intervals[visit.activity].append(
+                    (minute_of(visit.check_in), minute_of(visit.check_out))
+                )
+        if self.rules.missing_checkout == "count_to_slot_end":
+            for (activity, moment), slot in own_slots.items():
+                intervals[activity].append((moment, slot.end))
+        return {activity: _IntervalSet(pieces) for activity, pieces in intervals.items()}
+
+    def _day_result(
+        self,
+        basis: _Basis,
+        attended: dict[str, _IntervalSet],
+        flagged: set[_Occurrence],
+        declined: bool,
+    ) -> DayResult:
+        """The figures of one day; zero unless it is a subject working day."""
+        facts = (*basis[:7], declined and basis.subject)
+        if not (basis.subject and basis.working_day):
+            return DayResult(*facts)
+        slots = tuple(
+            self._slot_result(occurrence, attended[occurrence.activity], occurrence in flagged)
+            for occurrence in self._occurrences(basis.day)
+        )
+        external = basis.external_minutes
+        return DayResult(
+            *facts,
+            self.target,
+            external,
+            max(0, self.target - external),
+            *_column_totals(map(_slot_figures_of, slots), 5),
+            missing_checkout=any(slot.missing_checkout for slot in slots),
+            slots=slots,
+        )
+
+    def _slot_result(
+        self, occurrence: _Occurrence, attended: _IntervalSet, missing_checkout: bool
+    ) -> SlotResult:
+        """Split one slot's minutes into attended, excused, pending and unexcused."""
+        scheduled = occurrence.end - occurrence.start
+        absent = attended.gaps(occurrence.start, occurrence.end)
+        absent_minutes = _length(absent)
+        not_approved = _gaps_of_all(absent, self.approved)
+        not_approved_minutes = _length(not_approved)
+        unexplained = _gaps_of_all(not_approved, self.pending)
+        unexplained_minutes = _length(unexplained)
+        return SlotResult(
+            occurrence.activity,
+            occurrence.opens,
+            occurrence.closes,
+            scheduled,
+            scheduled - absent_minutes,
+            absent_minutes - not_approved_minutes,
+            not_approved_minutes - unexplained_minutes,
+            unexplained_minutes,
+            missing_checkout,
+        )
+
+    # Weeks and section 3: outcome.
+
+    def _week_result(self, days: list[DayResult]) -> WeekResult:
+        """Sum a week's days in the period; judge its plan gap and full-time load."""
+        counted = [day for day in days if day.subject and day.working_day]
+        target, external, required_plan, scheduled, *rest = _column_totals(
+            map(_figures_of, counted), len(FIGURES)
+        )
+        # Full time is hours/5 per subject working day; compared exactly in integers.
+        full_time = self.full_time
+        over = (external + scheduled) * 5 * full_time.denominator > (
+            full_time.numerator * 60 * len(counted)
+        )
+        return WeekResult(
+            iso_week_label(days[0].day),
+            len(counted),
+            target,
+            external,
+            required_plan,
+            scheduled,
+            *rest,
+            plan_gap_minutes=max(0, required_plan - scheduled),
+            over_full_time=over,
+        )
+
+    def _result(self, days: tuple[DayResult, ...]) -> Result:
+        """Totals, status and flags of the whole period."""
+        by_monday: dict[int, list[DayResult]] = {}
+        for day in days:
+            by_monday.setdefault(day.day.toordinal() - day.day.weekday(), []).append(day)
+        weeks = tuple(self._week_result(rows) for rows in by_monday.values())
+        totals = dict(
+            zip(
+                (*FIGURES, "plan_gap"),
+                _column_totals(
+                    ((*_figures_of(week), week.plan_gap_minutes) for week in weeks),
+                    len(FIGURES) + 1,
+                ),
+                strict=True,
+            )
+        )
+        subject_days = sum(1 for day in days if day.subject)
+        exempt_reasons = Counter(day.exempt_reason for day in days if day.exempt_reason)
+        flags = _flags(days, weeks, totals["plan_gap"])
+        return Result(
+            status=_status(subject_days, exempt_reasons, totals, flags),
+            flags=flags,
+            subject_days=subject_days,
+            mandatory_days=sum(1 for day in days if day.subject and day.mandatory),
+            exempt_days=sum(exempt_reasons.values()),
+            exempt_reasons=dict(sorted(exempt_reasons.items())),
+            **{f"{name}_minutes": minutes for name, minutes in totals.items()},
+            weeks=weeks,
+            days=days,
+        )
+
+
+def _column_totals(rows: Iterable[tuple[int, ...]], width: int) -> list[int]:
+    """Sum rows of numbers column by column; zeros when there are no rows."""
+    return [sum(column) for column in zip(*rows, strict=True)] or [0] * width
+
+
+def _week_plan(activities: Iterable[Activity]) -> dict[int, list[_PlannedSlot]]:
+    """All slots by ISO weekday, in time order, with minutes since midnight."""
+    plan: dict[int, list[_PlannedSlot]] = {}
+    for activity in activities:
+        for slot in activity.slots:
+            plan.setdefault(slot.weekday, []).append(
+                (
+                    _minute_of_day(slot.start),
+                    _minute_of_day(slot.end),
+                    activity,
+                    slot.start,
+                    slot.end,
+                )
+            )
+    for slots in plan.values():
+        slots.sort(key=lambda planned: (planned[0], planned[1], planned[2].id))
+    return plan
+
+
+def _absence_intervals(absences: Iterable[Absence], decision: str) -> Iterator[tuple[int, int]]:
+    """The reports with one decision as minute intervals."""
+    for absence in absences:
+        if absence.decision == decision:
+            yield minute_of(absence.start), minute_of(absence.end)
+
+
+def _is_under_one(born: date, day: date) -> bool:
+    """Born on or before day and not yet had a first birthday."""
+    first_birthday = anniversary(born, born.year + 1)
+    return born <= day and (first_birthday is None or day < first_birthday)
+
+
+def _own_slot(occurrences: list[_Occurrence], activity: str, moment: int) -> _Occurrence | None:
+    """The slot an open check-in belongs to: the one it happened in, else the next that day."""
+    later = [slot for slot in occurrences if slot.activity == activity and slot.end > moment]
+    during = [slot for slot in later if slot.start <= moment]
+    return min(during or later, default=None)
+
+
+def _flags(
+    days: tuple[DayResult, ...], weeks: tuple[WeekResult, ...], plan_gap: int
+) -> tuple[str, ...]:
+    """The period's flags, sorted and unique."""
+    raised: set[str] = set()
+    if any(day.declined_offer for day in days):
+        raised.add("declined_offer")
+    if any(day.missing_checkout for day in days):
+        raised.add("missing_checkout")
+    if any(week.over_full_time for week in weeks):
+        raised.add("over_full_time")
+    if plan_gap > 0:
+        raised.add("under_planned")
+    return tuple(sorted(raised))
+
+
+def _status(
+    subject_days: int, exempt_reasons: Counter[str], totals: dict[str, int], flags: tuple[str, ...]
+) -> str:
+    """The outcome row of the rule book that applies."""
+    if subject_days == 0:
+        return "exempt" if exempt_reasons else "not_subject"
+    if totals["unexcused"] > 0 or "declined_offer" in flags:
+        return "shortfall"
+    if totals["pending"] > 0:
+        return "pending_review"
+    return "fulfilled"

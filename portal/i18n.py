@@ -1,0 +1,94 @@
+"""Languages (Swedish default, English, Arabic right-to-left) and local-time formatting."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_date, format_datetime, get_locale
+
+from portal.extensions import babel
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+RTL_LANGUAGES = {"ar"}
+#: Names of the languages in their own language, for the switcher.
+LANGUAGE_NAMES = {"sv": "Svenska", "en": "English", "ar": "العربية"}
+
+
+def select_locale() -> str:
+    """The language chosen in the session, else the signed-in person's, else Swedish."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    from flask_login import current_user
+
+    preferred = getattr(current_user, "language", None)
+    if preferred in languages:
+        return preferred
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def to_local(value: datetime) -> datetime:
+    """Convert an aware UTC datetime to Europe/Stockholm wall-clock time."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(STOCKHOLM)
+
+
+def local_now() -> datetime:
+    """Now in Europe/Stockholm."""
+    return datetime.now(UTC).astimezone(STOCKHOLM)
+
+
+def local_today() -> date:
+    """Today's date in Europe/Stockholm (not the server's)."""
+    return local_now().date()
+
+
+def init_app(app: Flask) -> None:
+    """Wire Flask-Babel and the template helpers."""
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Stockholm")
+
+    @app.context_processor
+    def _language_context():
+        lang = str(get_locale() or "sv")
+        return {
+            "current_lang": lang,
+            "text_direction": "rtl" if lang in RTL_LANGUAGES else "ltr",
+            "language_names": LANGUAGE_NAMES,
+            "languages": app.config["LANGUAGES"],
+        }
+
+    @app.template_filter("localdt")
+    def _localdt(value: datetime | None, fmt: str = "short") -> str:
+        return format_datetime(value, fmt) if value else ""
+
+    @app.template_filter("localdate")
+    def _localdate(value: date | datetime | None, fmt: str = "medium") -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            value = to_local(value).date()
+        return format_date(value, fmt)
+
+    @app.template_filter("localtime")
+    def _localtime(value: datetime | None) -> str:
+        return to_local(value).strftime("%H:%M") if value else ""
+
+    @app.template_filter("hours")
+    def _hours(minutes: int | None) -> str:
+        """Minutes as hours with up to two decimals, e.g. 90 -> '1,5' in Swedish."""
+        from flask_babel import format_decimal
+
+        if minutes is None:
+            return ""
+        from decimal import ROUND_HALF_UP, Decimal
+
+        value = (Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return format_decimal(value, format="#,##0.##")
+
+    @app.context_processor
+    def _request_lang():
+        return {"request_path": request.path}

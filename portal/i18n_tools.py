@@ -1,0 +1,104 @@
+"""Translation upkeep for developers: ``python -m portal.i18n_tools extract|missing|fill``.
+
+- extract: re-extract every package's messages and update its en/ar catalogs (no line numbers,
+  so catalogs edited by several people merge cleanly).
+- missing LANG [PKG]: list msgids without a translation (fuzzy counts as missing).
+- fill PO JSON: set translations from a JSON object {msgid: msgstr}.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("portal", "checkin", "admin")
+LANGUAGES = ("en", "ar")
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run(  # noqa: S603 - a fixed argv, no shell
+        [sys.executable, "-m", "babel.messages.frontend", "-q", *args], check=True, cwd=ROOT
+    )
+
+
+def extract() -> None:
+    """Extract each package's strings and update (or create) its catalogs."""
+    for pkg in PACKAGES:
+        (ROOT / pkg / "translations").mkdir(exist_ok=True)
+        pot = f"{pkg}/translations/messages.pot"
+        _pybabel(
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "--sort-output",
+            "--omit-header",
+            "-o",
+            pot,
+            pkg,
+        )
+        for lang in LANGUAGES:
+            po = ROOT / pkg / "translations" / lang / "LC_MESSAGES" / "messages.po"
+            cmd = "update" if po.exists() else "init"
+            extra = ["--no-fuzzy-matching", "--ignore-obsolete"] if cmd == "update" else []
+            _pybabel(cmd, "-i", pot, "-d", f"{pkg}/translations", "-l", lang, "--no-wrap", *extra)
+
+
+def missing(lang: str, packages=PACKAGES) -> dict[str, list[str]]:
+    """Untranslated or fuzzy msgids per package."""
+    out = {}
+    for pkg in packages:
+        po = ROOT / pkg / "translations" / lang / "LC_MESSAGES" / "messages.po"
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        out[pkg] = [
+            m.id if isinstance(m.id, str) else m.id[0]
+            for m in catalog
+            if m.id
+            and (not m.string or m.fuzzy or (isinstance(m.string, tuple) and not all(m.string)))
+        ]
+    return out
+
+
+def fill(po_path: str, json_path: str) -> None:
+    """Write translations from a JSON mapping into a catalog."""
+    data = json.loads(Path(json_path).read_text(encoding="utf-8"))
+    with open(po_path, "rb") as f:
+        catalog = read_po(f)
+    for message in catalog:
+        key = message.id if isinstance(message.id, str) else (message.id[0] if message.id else "")
+        if key and key in data:
+            value = data[key]
+            message.string = tuple(value) if isinstance(message.id, tuple | list) else value
+            message.flags.discard("fuzzy")
+    with open(po_path, "wb") as f:
+        write_po(f, catalog, width=0, no_location=True)
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["extract"]:
+        extract()
+    elif argv[:1] == ["missing"] and len(argv) >= 2:
+        result = missing(argv[1], argv[2:] or PACKAGES)
+        for pkg, ids in result.items():
+            for msgid in ids:
+                print(f"{pkg}\t{json.dumps(msgid, ensure_ascii=False)}")
+    elif argv[:1] == ["fill"] and len(argv) == 3:
+        fill(argv[1], argv[2])
+    else:
+        print(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
