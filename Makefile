@@ -33,7 +33,7 @@ install-dev: $(VENV)/.installed-dev translations assets ## Install the app with 
 
 .PHONY: translations
 translations: $(VENV)/.installed ## Compile the message catalogs (.po -> .mo)
-	@for pkg in $(PACKAGES); do $(PY) -m babel.messages.frontend -q compile -d $$pkg/translations; done
+	@for dir in $$(find $(PACKAGES) -type d -name translations -not -path "*/node_modules/*"); do $(PY) -m babel.messages.frontend -q compile -d $$dir; done
 
 .PHONY: i18n
 i18n: $(VENV)/.installed ## Re-extract strings into every package's catalogs
@@ -50,7 +50,7 @@ assets: ## Install the scanner's front-end packages from the lock file (npm ci)
 
 .PHONY: db
 db: install ## Upgrade the database (DATABASE_URL, default a SQLite file in instance/) to head
-	$(FLASK) db upgrade
+	$(FLASK) db upgrade heads
 
 .PHONY: run
 run: db ## Install, migrate, load demo data if empty, and serve on http://127.0.0.1:5000

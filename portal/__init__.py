@@ -20,8 +20,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    from portal.i18n_tools import translation_units
+
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
-        str(PACKAGE_ROOT / pkg / "translations") for pkg in ("portal", "checkin", "admin")
+        str(unit / "translations") for unit in translation_units(PACKAGE_ROOT)
     )
 
     _init_extensions(app)
@@ -57,6 +59,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from admin.af.routes import bp as af_bp
+    from admin.casework.routes import bp as casework_bp
+    from admin.catalogue.routes import bp as catalogue_bp
+    from admin.plans.routes import bp as plans_bp
+    from admin.reconciliation.routes import bp as reconciliation_bp
     from admin.routes import bp as admin_bp
     from checkin.routes import api as checkin_api
     from checkin.routes import bp as checkin_bp
@@ -68,6 +75,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin_bp, url_prefix="/checkin")
     app.register_blueprint(checkin_api, url_prefix="/api/checkin/v1")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(casework_bp, url_prefix="/admin/cases")
+    app.register_blueprint(catalogue_bp, url_prefix="/admin/catalogue")
+    app.register_blueprint(plans_bp, url_prefix="/admin/plans")
+    app.register_blueprint(af_bp, url_prefix="/admin/af")
+    app.register_blueprint(reconciliation_bp, url_prefix="/admin/reconciliation")
 
 
 def _register_cli(app: Flask) -> None:

@@ -20,6 +20,29 @@ PACKAGES = ("portal", "checkin", "admin")
 LANGUAGES = ("en", "ar")
 
 
+def translation_units(root: Path = ROOT) -> list[Path]:
+    """Every folder with its own ``translations/`` catalog (a package or a sub-package)."""
+    units = []
+    for pkg in PACKAGES:
+        for folder in sorted((root / pkg).rglob("translations")):
+            if folder.is_dir() and "node_modules" not in folder.parts:
+                units.append(folder.parent)
+    return units
+
+
+def _sources(unit: Path, units: list[Path]) -> list[str]:
+    """The unit's .py and template files, leaving out nested units (they have their own)."""
+    nested = [u for u in units if u != unit and unit in u.parents]
+    files = []
+    for path in sorted(unit.rglob("*")):
+        if path.suffix not in (".py", ".html") or "node_modules" in path.parts:
+            continue
+        if any(n in path.parents for n in nested):
+            continue
+        files.append(str(path.relative_to(ROOT)))
+    return files
+
+
 def _pybabel(*args: str) -> None:
     subprocess.run(  # noqa: S603 - a fixed argv, no shell
         [sys.executable, "-m", "babel.messages.frontend", "-q", *args], check=True, cwd=ROOT
@@ -53,11 +76,12 @@ def extract() -> None:
             _pybabel(cmd, "-i", pot, "-d", f"{pkg}/translations", "-l", lang, "--no-wrap", *extra)
 
 
-def missing(lang: str, packages=PACKAGES) -> dict[str, list[str]]:
-    """Untranslated or fuzzy msgids per package."""
+def missing(lang: str, units=None) -> dict[str, list[str]]:
+    """Untranslated or fuzzy msgids per unit (e.g. 'admin/casework')."""
     out = {}
-    for pkg in packages:
-        po = ROOT / pkg / "translations" / lang / "LC_MESSAGES" / "messages.po"
+    for unit in units or [str(u.relative_to(ROOT)) for u in translation_units()]:
+        pkg = unit
+        po = ROOT / unit / "translations" / lang / "LC_MESSAGES" / "messages.po"
         with po.open("rb") as f:
             catalog = read_po(f)
         out[pkg] = [
@@ -88,7 +112,7 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["extract"]:
         extract()
     elif argv[:1] == ["missing"] and len(argv) >= 2:
-        result = missing(argv[1], argv[2:] or PACKAGES)
+        result = missing(argv[1], argv[2:] or None)
         for pkg, ids in result.items():
             for msgid in ids:
                 print(f"{pkg}\t{json.dumps(msgid, ensure_ascii=False)}")

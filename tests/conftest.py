@@ -65,7 +65,7 @@ def database_url(request, tmp_path_factory) -> str:
 
     app = create_app(_test_config(url, tmp_path_factory.mktemp("uploads")))
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         from portal.extensions import db
 
         db.engine.dispose()

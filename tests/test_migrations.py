@@ -37,10 +37,10 @@ def _diff(db):
 def test_upgrade_matches_models_and_downgrades_cleanly(fresh_app):
     from portal.extensions import db
 
-    upgrade()
+    upgrade(revision="heads")
     assert _diff(db) == []
     downgrade(revision="base")
     tables = set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
     assert tables == set()
-    upgrade()
+    upgrade(revision="heads")
     assert _diff(db) == []

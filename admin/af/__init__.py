@@ -1,0 +1,1 @@
+"""Exchange with Arbetsförmedlingen (AF): import and export behind an adapter interface."""

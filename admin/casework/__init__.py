@@ -1,0 +1,1 @@
+"""Casework: application queue and decisions, assessment, absence review, decision support."""

@@ -1,0 +1,1 @@
+"""The activity catalogue (administrator): sites, activities, recurring sessions, enrolments."""

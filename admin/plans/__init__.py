@@ -1,0 +1,1 @@
+"""Individual plans: the plan builder and plan versions."""
