@@ -1,6 +1,6 @@
 """Translation upkeep for developers: ``python -m portal.i18n_tools extract|missing|fill``.
 
-- extract: re-extract every package's messages and update its en/ar catalogs (no line numbers,
+- extract [UNIT ...]: re-extract every package's messages and update its en/ar catalogs (no line numbers,
   so catalogs edited by several people merge cleanly).
 - missing LANG [PKG]: list msgids without a translation (fuzzy counts as missing).
 - fill PO JSON: set translations from a JSON object {msgid: msgstr}.
@@ -49,31 +49,23 @@ def _pybabel(*args: str) -> None:
     )
 
 
-def extract() -> None:
-    """Extract each package's strings and update (or create) its catalogs."""
-    for pkg in PACKAGES:
-        (ROOT / pkg / "translations").mkdir(exist_ok=True)
-        pot = f"{pkg}/translations/messages.pot"
+def extract(only: list[str] | None = None) -> None:
+    """Extract each unit's strings (or only the named units') and update its catalogs."""
+    units = translation_units()
+    for unit in units:
+        rel = unit.relative_to(ROOT)
+        if only and str(rel) not in only:
+            continue
+        pot = f"{rel}/translations/messages.pot"
         _pybabel(
-            "extract",
-            "-F",
-            "babel.cfg",
-            "-k",
-            "_l",
-            "-k",
-            "lazy_gettext",
-            "--no-location",
-            "--sort-output",
-            "--omit-header",
-            "-o",
-            pot,
-            pkg,
-        )
+            "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location",
+            "--sort-output", "--omit-header", "-o", pot, *_sources(unit, units),
+        )  # fmt: skip
         for lang in LANGUAGES:
-            po = ROOT / pkg / "translations" / lang / "LC_MESSAGES" / "messages.po"
+            po = unit / "translations" / lang / "LC_MESSAGES" / "messages.po"
             cmd = "update" if po.exists() else "init"
             extra = ["--no-fuzzy-matching", "--ignore-obsolete"] if cmd == "update" else []
-            _pybabel(cmd, "-i", pot, "-d", f"{pkg}/translations", "-l", lang, "--no-wrap", *extra)
+            _pybabel(cmd, "-i", pot, "-d", f"{rel}/translations", "-l", lang, "--no-wrap", *extra)
 
 
 def missing(lang: str, units=None) -> dict[str, list[str]]:
@@ -110,7 +102,7 @@ def fill(po_path: str, json_path: str) -> None:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["extract"]:
-        extract()
+        extract(argv[1:] or None)
     elif argv[:1] == ["missing"] and len(argv) >= 2:
         result = missing(argv[1], argv[2:] or None)
         for pkg, ids in result.items():
