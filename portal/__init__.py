@@ -60,6 +60,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from admin.af.routes import bp as af_bp
+    from admin.audit.routes import bp as audit_bp
     from admin.casework.routes import bp as casework_bp
     from admin.catalogue.routes import bp as catalogue_bp
     from admin.plans.routes import bp as plans_bp
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(plans_bp, url_prefix="/admin/plans")
     app.register_blueprint(af_bp, url_prefix="/admin/af")
     app.register_blueprint(reconciliation_bp, url_prefix="/admin/reconciliation")
+    app.register_blueprint(audit_bp, url_prefix="/admin/audit")
 
 
 def _register_cli(app: Flask) -> None:

@@ -54,6 +54,6 @@ def _read_text(file: str) -> str:
         with click.open_file(file, "rb") as stream:
             return stream.read().decode("utf-8-sig")
     except OSError as error:
-        raise ScenarioError(_source_name(file), f"cannot read: {error.strerror}") from None
+        raise ScenarioError(_source_name(file), f"cannot read: {error.strerror or error}") from None
     except UnicodeDecodeError:
         raise ScenarioError(_source_name(file), "not UTF-8 text") from None

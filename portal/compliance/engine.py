@@ -48,7 +48,7 @@ FIGURES = (
     "unexcused",
 )
 
-#: Hours are a setting or an assessment, so they may be fractional (37.5); never a float.
+#: Hours are a setting or an assessment and may be fractional (37.5); floats are taken as written.
 Hours = int | Decimal | Fraction
 MissingCheckoutPolicy = Literal["count_to_slot_end", "count_nothing"]
 
@@ -67,6 +67,11 @@ class Rules:
     missing_checkout: MissingCheckoutPolicy = "count_to_slot_end"
     extra_exemptions: tuple[str, ...] = ()
     exempt_if_af_activity: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "full_time_hours_per_week", exact_hours(self.full_time_hours_per_week)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +105,9 @@ class ExternalOccupation:
     hours_per_week: Hours
     start: date
     end: date | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hours_per_week", exact_hours(self.hours_per_week))
 
     def active_on(self, day: date) -> bool:
         """Whether the occupation covers day (both ends inclusive)."""
@@ -349,6 +357,11 @@ class Result:
 # Calendar and arithmetic helpers
 
 
+def exact_hours(value: Hours | float) -> Hours:
+    """Hours as an exact number: a float is taken as written (7.3 means 7.3, not its binary)."""
+    return Decimal(repr(value)) if isinstance(value, float) else value
+
+
 def half_up(value: Fraction) -> int:
     """Round an exact value to the nearest integer, halves up."""
     return math.floor(value + Fraction(1, 2))
@@ -407,7 +420,7 @@ def _month_index(day: date) -> int:
 def iso_week_label(day: date) -> str:
     """The ISO week of a day, as ``2026-W37``."""
     year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
+    return f"{year:04d}-W{week:02d}"
 
 
 class _IntervalSet:
@@ -521,7 +534,7 @@ class _Evaluation:
         self.pension_date = anniversary(
             person.birth_date, person.birth_date.year + self.rules.pension_age
         )
-        self.loads: dict[tuple[ExternalOccupation, ...], _Load] = {}
+        self.loads: dict[tuple[int, ...], _Load] = {}
         self.activities = {activity.id: activity for activity in scenario.activities}
         self.week_plan = _week_plan(scenario.activities)
         self.approved = _IntervalSet(_absence_intervals(scenario.absences, "approved"))
@@ -574,13 +587,15 @@ class _Evaluation:
 
     def _load_on(self, day: date) -> _Load:
         """The external occupations active on day (cached: few distinct sets per period)."""
-        active = tuple(job for job in self.scenario.external if job.active_on(day))
+        external = self.scenario.external
+        active = tuple(index for index, job in enumerate(external) if job.active_on(day))
         load = self.loads.get(active)
         if load is None:
-            hours = sum((Fraction(job.hours_per_week) for job in active), Fraction(0))
+            jobs = [external[index] for index in active]
+            hours = sum((Fraction(job.hours_per_week) for job in jobs), Fraction(0))
             load = self.loads[active] = _Load(
                 minutes=half_up(hours * 60 / 5),
-                af_programme=any(job.kind == "af_programme" for job in active),
+                af_programme=any(job.kind == "af_programme" for job in jobs),
                 full_time_occupied=hours >= self.full_time,
             )
         return load

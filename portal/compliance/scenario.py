@@ -526,14 +526,10 @@ def _moment(value: object, path: str) -> tuple[datetime, datetime]:
     if isinstance(value, str) and _MOMENT.fullmatch(value):
         try:
             moment = datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            if moment.tzinfo is None:
-                instant = moment.replace(tzinfo=STOCKHOLM).astimezone(UTC)
-            else:
-                instant = moment.astimezone(UTC)
-            return local_minute(moment), instant
+            zoned = moment if moment.tzinfo is not None else moment.replace(tzinfo=STOCKHOLM)
+            return local_minute(moment), zoned.astimezone(UTC)
+        except (ValueError, OverflowError):
+            pass  # not a real moment, or one the calendar cannot convert (year 1 or 9999)
     raise ScenarioError(path, f"invalid date and time {_show(value)} (expected YYYY-MM-DDTHH:MM)")
 
 

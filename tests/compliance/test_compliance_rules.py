@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+import ast
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
 from portal.compliance.engine import (
+    Absence,
+    Attendance,
+    ExternalOccupation,
+    Rules,
     age_on,
     half_up,
     is_working_day,
@@ -705,7 +712,7 @@ def test_open_check_in_on_a_holiday_counts_nothing_and_no_flag():
     ("check_in", "changes"),
     [
         ("2026-09-12T10:00", {}),  # Saturday
-        ("2026-09-06T08:55", {}),  # the day before the period
+        ("2026-09-07T08:55", {"period": {"from": "2026-09-08", "to": "2026-09-13"}}),  # before
         ("2026-09-07T08:55", {"assistance_months": ["2026-08", "2026-09"]}),  # not subject
         ("2026-09-07T08:55", {"person": parental("2026-03-15")}),  # exempt
         (
@@ -1026,3 +1033,37 @@ def test_days_drill_down_to_the_slot():
     ]
     sunday = result.to_contract(include_days=True)["days"][6]
     assert (sunday["working_day"], sunday["slots"]) == (False, [])
+
+
+# --------------------------------------------------------------------------------------------
+# The engine as the admin side calls it
+
+
+def test_engine_input_takes_aware_datetimes_and_float_hours():
+    check_in = datetime(2026, 9, 7, 7, 0, 30, tzinfo=UTC)
+    visit_at = Attendance("lang", check_in, check_in + timedelta(hours=3))
+    assert (visit_at.check_in, visit_at.check_out) == (
+        datetime(2026, 9, 7, 9, 0),
+        datetime(2026, 9, 7, 12, 0),
+    )
+    report = Absence(check_in, check_in, "sick", "approved")
+    assert report.start == datetime(2026, 9, 7, 9, 0)
+    assert ExternalOccupation("work", 7.3, date(2026, 1, 1)).hours_per_week == Decimal("7.3")
+    assert Rules(full_time_hours_per_week=37.5).full_time_hours_per_week == Decimal("37.5")
+
+
+@pytest.mark.parametrize("module", ["engine.py", "scenario.py"])
+def test_rules_modules_import_neither_flask_nor_a_database(module):
+    source = Path(__file__).resolve().parents[2] / "portal" / "compliance" / module
+    imported = set()
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    assert not imported & {"flask", "sqlalchemy", "flask_sqlalchemy", "click"}
+    assert imported <= {
+        "__future__", "bisect", "collections", "dataclasses", "datetime", "decimal",
+        "fractions", "functools", "holidays", "json", "math", "operator", "portal", "re",
+        "typing", "zoneinfo",
+    }  # fmt: skip
