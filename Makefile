@@ -56,7 +56,7 @@ db: install ## Upgrade the database (DATABASE_URL, default a SQLite file in inst
 run: db ## Install, migrate, load demo data if empty, and serve on http://127.0.0.1:5000
 	$(FLASK) demo load
 	@echo
-	@$(FLASK) demo logins
+	@$(FLASK) demo logins --base-url http://$(HOST):$(PORT)
 	@echo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C stops)"
 	$(FLASK) run --host $(HOST) --port $(PORT)

@@ -25,11 +25,12 @@ def demo_load():
 
 
 @demo_cli.command("logins")
-def demo_logins():
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
+def demo_logins(base_url: str):
     """Print how to sign in as each demo role."""
     from portal import demo
 
-    click.echo(demo.logins_text())
+    click.echo(demo.logins_text(base_url.rstrip("/")))
 
 
 @demo_cli.command("totp")

@@ -825,12 +825,12 @@ _DESCRIPTIONS = {
 }
 
 
-def logins_text() -> str:
+def logins_text(base_url: str = "http://127.0.0.1:5000") -> str:
     """How to sign in as each demo role (printed by `make run`)."""
     lines = [
         "Demo sign-ins (development only):",
-        "  Applicants: http://127.0.0.1:5000/auth/dev  — pick a demo person, or make a new one",
-        f"  Staff: http://127.0.0.1:5000/auth/staff  — password for all: {DEMO_PASSWORD}",
+        f"  Applicants: {base_url}/auth/dev  — pick a demo person, or make a new one",
+        f"  Staff: {base_url}/auth/staff  — password for all: {DEMO_PASSWORD}",
     ]
     for email, name, role, unit in DEMO_STAFF:
         where = f", {unit}" if unit else ""

@@ -26,7 +26,7 @@ from portal.auth.forms import (
 )
 from portal.errors import DomainError
 from portal.extensions import db, limiter
-from portal.models import Person, PersonIdentity, StaffRole, StaffUser, utcnow
+from portal.models import Person, StaffRole, StaffUser, utcnow
 
 bp = Blueprint("auth", __name__, template_folder="../templates")
 
@@ -188,9 +188,20 @@ def eid_callback():
 
 
 def _finish_applicant_login(person: Person):
+    # Check-in (issue 4): a self check-in scanned before signing in stores where to continue
+    # in session["after_login"] (a signed grace token in a local URL). It must survive the
+    # session reset, and only a local path is honoured, never an open redirect.
+    after_login = session.get("after_login")
     session.clear()
     login_user(person)
     session.permanent = True
+    if (
+        isinstance(after_login, str)
+        and after_login.startswith("/")
+        and not after_login.startswith("//")
+        and "\\" not in after_login
+    ):
+        return redirect(after_login)
     return redirect(url_for("portal.home"))
 
 
@@ -210,7 +221,11 @@ def dev():
         sa.select(Person).order_by(Person.last_name, Person.first_name).limit(200)
     ).all()
     return render_template(
-        "auth/dev.html", people=people, form=DevSignInForm(), new_form=DevNewApplicantForm()
+        "auth/dev.html",
+        people=people,
+        facts=services.dev_person_facts(people),
+        form=DevSignInForm(),
+        new_form=DevNewApplicantForm(),
     )
 
 
@@ -244,13 +259,18 @@ def dev_new():
             )
         else:
             return _finish_applicant_login(person)
-    people = db.session.scalars(sa.select(Person).order_by(Person.last_name).limit(200)).all()
-    return render_template("auth/dev.html", people=people, form=DevSignInForm(), new_form=form), 400
+    people = db.session.scalars(
+        sa.select(Person).order_by(Person.last_name, Person.first_name).limit(200)
+    ).all()
+    return render_template(
+        "auth/dev.html",
+        people=people,
+        facts=services.dev_person_facts(people),
+        form=DevSignInForm(),
+        new_form=form,
+    ), 400
 
 
 @bp.app_context_processor
 def _auth_context():
     return {"logout_form": LogoutForm(), "dev_login_enabled": current_app.config["DEV_LOGIN"]}
-
-
-__all__ = ["bp", "PersonIdentity"]

@@ -142,3 +142,70 @@ def applicant_for_personnummer(
 def oidc_enabled() -> bool:
     cfg = current_app.config
     return bool(cfg["OIDC_ISSUER"] and cfg["OIDC_CLIENT_ID"])
+
+
+def dev_person_facts(people: list[Person]) -> dict[int, list[str]]:
+    """Short facts about each demo person for the development sign-in page (batch queries)."""
+    from flask_babel import gettext as _
+
+    from portal.i18n import local_today
+    from portal.models import (
+        Application,
+        ExternalOccupation,
+        HouseholdMember,
+        MemberRole,
+        PersonStatus,
+    )
+
+    ids = [p.id for p in people]
+    facts: dict[int, list[str]] = {i: [] for i in ids}
+    if not ids:
+        return facts
+    today = local_today()
+    latest = {}
+    for app in db.session.scalars(
+        sa.select(Application).where(Application.person_id.in_(ids)).order_by(Application.month)
+    ):
+        latest[app.person_id] = app
+    states = {
+        "draft": _("utkast"),
+        "submitted": _("inskickad"),
+        "in_review": _("handläggs"),
+        "decided": _("beslutad"),
+        "withdrawn": _("återkallad"),
+    }
+    for person_id, app in latest.items():
+        facts[person_id].append(
+            _("Ansökan %(month)s: %(state)s", month=app.month, state=states[app.state.value])
+        )
+    status_names = {
+        "parental_leave": _("föräldraledig"),
+        "full_sickness_compensation": _("hel sjukersättning"),
+        "activity_compensation": _("aktivitetsersättning"),
+        "sick_leave": _("sjukskriven"),
+    }
+    active = (PersonStatus.to_date.is_(None)) | (PersonStatus.to_date >= today)
+    for status in db.session.scalars(
+        sa.select(PersonStatus).where(PersonStatus.person_id.in_(ids), active)
+    ):
+        if status.kind.value in status_names:
+            facts[status.person_id].append(status_names[status.kind.value])
+    ext_active = (ExternalOccupation.to_date.is_(None)) | (ExternalOccupation.to_date >= today)
+    for ext in db.session.scalars(
+        sa.select(ExternalOccupation).where(ExternalOccupation.person_id.in_(ids), ext_active)
+    ):
+        facts[ext.person_id].append(
+            _("%(kind)s %(hours)s h/vecka", kind=ext.kind.value, hours=f"{ext.hours_per_week:g}")
+        )
+    by_household = {p.household_id: p.id for p in people if p.household_id}
+    children = db.session.execute(
+        sa.select(HouseholdMember.household_id, sa.func.count())
+        .where(
+            HouseholdMember.household_id.in_(list(by_household)),
+            HouseholdMember.role == MemberRole.CHILD,
+        )
+        .group_by(HouseholdMember.household_id)
+    )
+    for household_id, count in children:
+        facts[by_household[household_id]].append(_("%(n)s barn", n=count))
+    return facts
