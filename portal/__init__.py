@@ -85,25 +85,29 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from admin.af.cli import af_cli
     from portal.cli import demo_cli, users_cli
     from portal.compliance.cli import compliance_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(compliance_cli)
+    app.cli.add_command(af_cli)
 
 
 def _fresh_request_state() -> None:
     """Forget the user and locale cached on ``g``.
 
     A request normally gets its own app context, so this is a no-op in a server. When an app
-    context is already active (tests, CLI helpers) Flask reuses it, and Flask-Login and
-    Flask-Babel would otherwise carry the previous request's user and language over.
+    context is already active (tests, CLI helpers) Flask reuses it, and Flask-Login,
+    Flask-Babel and Flask-WTF would otherwise carry the previous request's user, language and
+    CSRF token over.
     """
     from flask import g
     from flask_babel import refresh
 
     g.pop("_login_user", None)
+    g.pop("csrf_token", None)
     refresh()
 
 

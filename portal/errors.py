@@ -21,7 +21,7 @@ class DomainError(Exception):
     def __init__(self, code: str, message: str | None = None, status: int | None = None):
         super().__init__(code)
         self.code = code
-        self.message = message or code
+        self.message = message if message is not None else code
         if status is not None:
             self.status = status
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from flask import current_app
 from flask_login import current_user
 
-#: audience -> [(endpoint, label)]. Audiences: applicant and the staff role values.
-_NAV: dict[str, list[tuple[str, object]]] = {}
+#: audience -> [(order, endpoint, label)]. Audiences: applicant and the staff role values.
+_NAV: dict[str, list[tuple[int, str, object]]] = {}
 
 
-def register(audience: str, endpoint: str, label) -> None:
-    """Add a menu entry for an audience (idempotent)."""
+def register(audience: str, endpoint: str, label, order: int = 50) -> None:
+    """Add a menu entry for an audience (idempotent); lower ``order`` comes first."""
     entries = _NAV.setdefault(audience, [])
-    if all(e != endpoint for e, _ in entries):
-        entries.append((endpoint, label))
+    if all(e != endpoint for _, e, _ in entries):
+        entries.append((order, endpoint, label))
+        entries.sort(key=lambda entry: entry[0])
 
 
 def items() -> list[tuple[str, object]]:
@@ -22,4 +23,4 @@ def items() -> list[tuple[str, object]]:
         return []
     audience = str(current_user.role) if getattr(current_user, "is_staff", False) else "applicant"
     views = current_app.view_functions
-    return [(e, label) for e, label in _NAV.get(audience, []) if e in views]
+    return [(e, label) for _, e, label in _NAV.get(audience, []) if e in views]

@@ -1,5 +1,475 @@
-"""Routes of admin.casework."""
+"""Casework pages: the application queue and decisions, assessment, absence review, person
+search and decision support. Caseworkers only; each record is checked against their unit.
 
-from flask import Blueprint
+Every view is parse → check access → call one service → render. Services write the audit rows.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from admin.casework import forms, services, support
+from portal import nav
+from portal.access import case_person_or_404, staff_required
+from portal.errors import DomainError
+from portal.models import (
+    AssistanceReason,
+    DecisionOutcome,
+    ExternalKind,
+    SanctionKind,
+    StaffRole,
+    StatusKind,
+)
+from portal.services import vocab
 
 bp = Blueprint("casework", __name__, template_folder="templates")
+
+caseworker_only = staff_required(StaffRole.CASEWORKER)
+
+# "Översikt" first, whichever blueprint is imported first (registering is idempotent).
+nav.register(str(StaffRole.CASEWORKER), "admin.home", _l("Översikt"), order=0)
+nav.register(str(StaffRole.CASEWORKER), "casework.queue", _l("Ärenden"))
+nav.register(str(StaffRole.CASEWORKER), "casework.absences", _l("Frånvaro att bedöma"))
+
+
+@bp.app_template_filter("month_label")
+def _month_label(month: str) -> str:
+    """ "2026-09" as "september 2026" in the user's language."""
+    from flask_babel import format_date
+
+    from admin.casework.rules import month_start
+
+    try:
+        return format_date(month_start(month), "LLLL yyyy")
+    except ValueError:
+        return month
+
+
+def _field_error(form, error: DomainError, fields: dict[str, str]) -> None:
+    """Show a service refusal on the field it concerns, or above the form."""
+    target = fields.get(error.code)
+    if target is not None:
+        getattr(form, target).errors = [*getattr(form, target).errors, str(error.message)]
+    else:
+        flash(str(error.message), "error")
+
+
+def _not_found(error: DomainError) -> None:
+    if error.status == 404:
+        abort(404)
+
+
+# --------------------------------------------------------------------------------------------
+# Queue, application, first contact, decision
+
+
+@bp.get("/")
+@caseworker_only
+def queue():
+    """The unit's applications by state and age, with service-level timers."""
+    result = services.application_queue(current_user, request.args.get("state", "open"))
+    return render_template("casework/queue.html", queue=result)
+
+
+@bp.get("/applications/<ref>")
+@caseworker_only
+def application(ref: str):
+    """The whole application, its timers and earlier decisions (audited)."""
+    try:
+        view = services.open_application(current_user, ref)
+    except DomainError as error:
+        _not_found(error)
+        raise
+    return render_template(
+        "casework/application.html", view=view, contact_form=forms.ButtonForm(), vocab=vocab
+    )
+
+
+@bp.post("/applications/<ref>/first-contact")
+@caseworker_only
+def first_contact(ref: str):
+    """Record that the applicant has been contacted."""
+    form = forms.ButtonForm()
+    if form.validate_on_submit():
+        try:
+            services.record_first_contact(current_user, ref)
+            flash(_("Första kontakt är registrerad."), "success")
+        except DomainError as error:
+            _not_found(error)
+            flash(str(error.message), "error")
+    return redirect(url_for(".application", ref=ref))
+
+
+@bp.route("/applications/<ref>/decision", methods=["GET", "POST"])
+@caseworker_only
+def decide(ref: str):
+    """Decide the month: approve, partly approve or refuse, with reasons for the applicant."""
+    try:
+        view = services.open_application(current_user, ref)
+    except DomainError as error:
+        _not_found(error)
+        raise
+    form = forms.DecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.decide_application(
+                current_user,
+                ref,
+                DecisionOutcome(form.outcome.data),
+                form.amount_sek.data,
+                form.reasons.data,
+            )
+            flash(_("Beslutet är sparat. Den sökande kan läsa det."), "success")
+            return redirect(url_for(".application", ref=ref))
+        except DomainError as error:
+            _field_error(
+                form,
+                error,
+                {
+                    "amount_required": "amount_sek",
+                    "amount_not_allowed": "amount_sek",
+                    "reasons_required": "reasons",
+                },
+            )
+    return render_template("casework/decide.html", view=view, form=form)
+
+
+@bp.get("/applications/<ref>/attachments/<attachment_ref>")
+@caseworker_only
+def attachment(ref: str, attachment_ref: str):
+    """Download an attachment of an application in the unit (audited)."""
+    from portal.services.attachments import open_attachment
+
+    try:
+        found = services.application_attachment(current_user, ref, attachment_ref)
+        stream, name, content_type = open_attachment(found)
+    except DomainError as error:
+        _not_found(error)
+        raise
+    return send_file(stream, mimetype=content_type, as_attachment=True, download_name=name)
+
+
+# --------------------------------------------------------------------------------------------
+# Assessment, statuses, external occupations
+
+
+@bp.get("/people/<ref>/assessment")
+@caseworker_only
+def assessment(ref: str):
+    """Capacity, statuses, external occupations and the requirement from the rules engine."""
+    person = case_person_or_404(ref)
+    page = support.assessment_page(current_user, person)
+    return render_template("casework/assessment.html", page=page, person=person)
+
+
+@bp.route("/people/<ref>/assessment/new", methods=["GET", "POST"])
+@caseworker_only
+def new_assessment(ref: str):
+    """Record a new assessment of participation, work capacity and reason."""
+    person = case_person_or_404(ref)
+    current = services.current_assessment(person)
+    form = forms.AssessmentForm(obj=current if request.method == "GET" and current else None)
+    if request.method == "GET" and current is None:
+        form.reason.data = str(AssistanceReason.UNEMPLOYMENT)
+    if request.method == "GET":
+        from portal.i18n import local_today
+
+        form.valid_from.data = local_today()
+    if form.validate_on_submit():
+        services.record_assessment(
+            current_user,
+            person,
+            valid_from=form.valid_from.data,
+            participation_percent=form.participation_percent.data,
+            work_capacity_percent=form.work_capacity_percent.data,
+            reason=AssistanceReason(form.reason.data),
+            requirement_from=form.requirement_from.data,
+            note=form.note.data,
+        )
+        flash(_("Bedömningen är sparad."), "success")
+        return redirect(url_for(".assessment", ref=ref))
+    return render_template("casework/assessment_form.html", form=form, person=person)
+
+
+@bp.route("/people/<ref>/statuses/new", methods=["GET", "POST"])
+@caseworker_only
+def new_status(ref: str):
+    """Add a dated status such as parental leave or sickness compensation."""
+    person = case_person_or_404(ref)
+    form = forms.StatusForm()
+    if form.validate_on_submit():
+        try:
+            services.add_status(
+                current_user,
+                person,
+                StatusKind(form.kind.data),
+                form.from_date.data,
+                form.to_date.data,
+                form.note.data,
+            )
+            flash(_("Statusen är sparad."), "success")
+            return redirect(url_for(".assessment", ref=ref))
+        except DomainError as error:
+            _field_error(form, error, {"dates_ordered": "to_date"})
+    extra = services.settings_for(person.municipality_id).extra_exemptions or []
+    labels = [str(forms.STATUS_LABELS.get(kind, kind)) for kind in extra]
+    return render_template(
+        "casework/status_form.html", form=form, person=person, extra_exemptions=labels
+    )
+
+
+@bp.route("/people/<ref>/statuses/<int:status_id>/end", methods=["GET", "POST"])
+@caseworker_only
+def end_status(ref: str, status_id: int):
+    """End a status on a given day."""
+    person = case_person_or_404(ref)
+    try:
+        row = services.person_status(person, status_id)
+    except DomainError as error:
+        _not_found(error)
+        raise
+    form = forms.EndForm()
+    if form.validate_on_submit():
+        try:
+            services.end_status(current_user, person, status_id, form.to_date.data)
+            flash(_("Statusen är avslutad."), "success")
+            return redirect(url_for(".assessment", ref=ref))
+        except DomainError as error:
+            _field_error(form, error, {"dates_ordered": "to_date", "already_ended": "to_date"})
+    return render_template(
+        "casework/end_form.html", form=form, person=person, status=row, external=None
+    )
+
+
+@bp.route("/people/<ref>/externals/new", methods=["GET", "POST"])
+@caseworker_only
+def new_external(ref: str):
+    """Add work, studies or an AF programme with hours per week."""
+    person = case_person_or_404(ref)
+    form = forms.ExternalForm()
+    if form.validate_on_submit():
+        try:
+            services.add_external(
+                current_user,
+                person,
+                ExternalKind(form.kind.data),
+                form.hours_per_week.data,
+                form.from_date.data,
+                form.to_date.data,
+                form.description.data,
+            )
+            flash(_("Sysselsättningen är sparad."), "success")
+            return redirect(url_for(".assessment", ref=ref))
+        except DomainError as error:
+            _field_error(form, error, {"dates_ordered": "to_date", "hours_range": "hours_per_week"})
+    return render_template("casework/external_form.html", form=form, person=person)
+
+
+@bp.route("/people/<ref>/externals/<int:external_id>/end", methods=["GET", "POST"])
+@caseworker_only
+def end_external(ref: str, external_id: int):
+    """End an external occupation on a given day."""
+    person = case_person_or_404(ref)
+    try:
+        row = services.external_occupation(person, external_id)
+    except DomainError as error:
+        _not_found(error)
+        raise
+    form = forms.EndForm()
+    if form.validate_on_submit():
+        try:
+            services.end_external(current_user, person, external_id, form.to_date.data)
+            flash(_("Sysselsättningen är avslutad."), "success")
+            return redirect(url_for(".assessment", ref=ref))
+        except DomainError as error:
+            _field_error(form, error, {"dates_ordered": "to_date", "already_ended": "to_date"})
+    return render_template(
+        "casework/end_form.html", form=form, person=person, status=None, external=row
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Absence review
+
+
+@bp.get("/absences")
+@caseworker_only
+def absences():
+    """The unit's absence reports waiting for a decision."""
+    rows, truncated = services.waiting_absences(current_user)
+    return render_template("casework/absences.html", rows=rows, truncated=truncated)
+
+
+@bp.route("/absences/<ref>", methods=["GET", "POST"])
+@caseworker_only
+def absence(ref: str):
+    """Review one absence report: acceptable reason or not, with a note for the applicant."""
+    try:
+        report, person = services.open_absence(current_user, ref)
+    except DomainError as error:
+        _not_found(error)
+        raise
+    form = forms.AbsenceDecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.decide_absence(
+                current_user, ref, form.decision.data == "approved", form.note.data
+            )
+            flash(_("Bedömningen är sparad. Den sökande ser beslutet."), "success")
+            return redirect(url_for(".absences"))
+        except DomainError as error:
+            _field_error(form, error, {"note_required": "note"})
+    return render_template("casework/absence.html", report=report, person=person, form=form)
+
+
+@bp.get("/absences/<ref>/attachments/<attachment_ref>")
+@caseworker_only
+def absence_attachment(ref: str, attachment_ref: str):
+    """Download an attachment of an absence report in the unit (audited)."""
+    from portal.services.attachments import open_attachment
+
+    try:
+        found = services.absence_attachment(current_user, ref, attachment_ref)
+        stream, name, content_type = open_attachment(found)
+    except DomainError as error:
+        _not_found(error)
+        raise
+    return send_file(stream, mimetype=content_type, as_attachment=True, download_name=name)
+
+
+# --------------------------------------------------------------------------------------------
+# Person search
+
+
+@bp.route("/search", methods=["GET", "POST"])
+@caseworker_only
+def search():
+    """Find a person in the unit by name or personnummer (a POST: never a number in a URL)."""
+    form = forms.SearchForm()
+    result = None
+    if form.validate_on_submit():
+        result = services.search_people(current_user, form.query.data)
+    return render_template("casework/search.html", form=form, result=result)
+
+
+# --------------------------------------------------------------------------------------------
+# Decision support and sanctions
+
+
+@bp.get("/people/<ref>/support", endpoint="support")
+@caseworker_only
+def decision_support(ref: str):
+    """A month's basis: unexcused hours and their sessions, declined offers, missing
+    check-outs and under-planning, and the decisions recorded on it."""
+    person = case_person_or_404(ref)
+    month = request.args.get("month") or services.default_basis_month()
+    try:
+        basis = support.month_basis(current_user, person, month)
+    except DomainError as error:
+        return render_template(
+            "casework/support.html",
+            person=person,
+            basis=None,
+            month=month,
+            problem=error.message,
+            attendance_endpoint=None,
+        )
+    attendance = (
+        "reconciliation.person" if "reconciliation.person" in current_app.view_functions else None
+    )
+    return render_template(
+        "casework/support.html",
+        person=person,
+        basis=basis,
+        month=basis.month,
+        problem=None,
+        attendance_endpoint=attendance,
+    )
+
+
+@bp.route("/people/<ref>/support/<month>/declined", methods=["GET", "POST"])
+@caseworker_only
+def declined(ref: str, month: str):
+    """Record an offered activity the person declined."""
+    person = case_person_or_404(ref)
+    try:
+        month = services.parse_month(month)
+    except DomainError:
+        abort(404)
+    form = forms.DeclinedOfferForm()
+    form.activity.choices = [SelectChoice("", _("Ingen särskild aktivitet"))] + [
+        SelectChoice(str(a.id), a.name) for a in support.plan_activities(person)
+    ]
+    if form.validate_on_submit():
+        try:
+            support.record_declined_offer(
+                current_user,
+                person,
+                form.date.data,
+                int(form.activity.data) if form.activity.data else None,
+                form.acceptable_reason.data == "yes",
+                form.note.data,
+            )
+            flash(_("Det avböjda erbjudandet är registrerat."), "success")
+            return redirect(url_for(".support", ref=ref, month=month))
+        except DomainError as error:
+            _field_error(form, error, {"activity_unknown": "activity"})
+    return render_template("casework/declined_form.html", form=form, person=person, month=month)
+
+
+@bp.route("/people/<ref>/support/<month>/decision", methods=["GET", "POST"])
+@caseworker_only
+def sanction(ref: str, month: str):
+    """Record a decision on the month's basis; the law's assessments are required."""
+    person = case_person_or_404(ref)
+    try:
+        month = services.parse_month(month)
+    except DomainError:
+        abort(404)
+    form = forms.SanctionForm()
+    if form.validate_on_submit():
+        try:
+            support.record_sanction(
+                current_user,
+                person,
+                month,
+                SanctionKind(form.kind.data),
+                form.amount_sek.data,
+                form.individual_assessment.data,
+                form.child_impact_assessment.data,
+            )
+            flash(_("Beslutet är sparat."), "success")
+            return redirect(url_for(".support", ref=ref, month=month))
+        except DomainError as error:
+            _field_error(
+                form,
+                error,
+                {
+                    "individual_assessment_required": "individual_assessment",
+                    "child_impact_required": "child_impact_assessment",
+                    "reduction_amount_required": "amount_sek",
+                    "sanction_amount_not_allowed": "amount_sek",
+                    "no_shortfall": "kind",
+                },
+            )
+    return render_template(
+        "casework/sanction_form.html",
+        form=form,
+        person=person,
+        month=month,
+        has_children=support.household_has_children(person),
+    )

@@ -1,0 +1,949 @@
+"""Casework operations: the application queue with service levels, decisions per month,
+assessment records (capacity, statuses, external occupations), absence review, person search
+and the case overview. Decision support and the requirement outlook are in ``support.py``.
+
+Services load and change rows and ``flush()``; the request commits once. Every refusal is a
+DomainError with a stable code that the views show as a sentence. Audit rows are written here,
+next to the read or change they record, so no view can forget one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from admin.casework import rules
+from admin.casework.rules import NO_TIMER, Timer
+from portal import audit
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.i18n import STOCKHOLM, local_today
+from portal.models import (
+    AbsenceDecision,
+    AbsenceReport,
+    Application,
+    ApplicationState,
+    Assessment,
+    AssistanceReason,
+    Attachment,
+    Decision,
+    DecisionOutcome,
+    DeclinedOffer,
+    ExternalKind,
+    ExternalOccupation,
+    ExternalSource,
+    HouseholdMember,
+    MemberRole,
+    MunicipalitySettings,
+    Person,
+    PersonIdentity,
+    PersonStatus,
+    PlanItem,
+    PlanVersion,
+    SanctionDecision,
+    StaffUser,
+    StatusKind,
+    utcnow,
+)
+from portal.services.applications import transition
+
+#: Decision outcomes that grant assistance for the month (they feed the requirement's trigger).
+GRANTING = (DecisionOutcome.APPROVED, DecisionOutcome.PARTLY_APPROVED)
+#: Application states a caseworker still has to act on.
+OPEN_STATES = (ApplicationState.SUBMITTED, ApplicationState.IN_REVIEW)
+#: How many rows a long list shows at most; the page says so when there are more.
+LIST_LIMIT = 100
+#: Shortest written text accepted where the law asks for an assessment.
+MIN_ASSESSMENT_CHARS = 20
+MIN_REASON_CHARS = 10
+
+#: Every refusal a casework service can raise, as a sentence for the user.
+MESSAGES = {
+    "not_open": _l("Ansökan är inte inskickad eller är redan avslutad."),
+    "already_contacted": _l("Första kontakt är redan registrerad."),
+    "not_decidable": _l("Det går bara att fatta beslut om en inskickad ansökan."),
+    "already_decided": _l("Ansökan har redan ett beslut."),
+    "amount_required": _l("Skriv beloppet som beviljas."),
+    "amount_not_allowed": _l("Ett avslag har inget belopp. Ta bort beloppet."),
+    "reasons_required": _l("Skriv skälen för beslutet så att den sökande förstår dem."),
+    "dates_ordered": _l("Slutdatum kan inte vara före startdatum."),
+    "already_ended": _l("Den är redan avslutad tidigare än det datumet."),
+    "af_source": _l("Uppgifter från Arbetsförmedlingen ändras genom en ny import från AF."),
+    "absence_decided": _l("Frånvaroanmälan är redan bedömd."),
+    "note_required": _l("Skriv varför frånvaron inte godtas. Den sökande får läsa det."),
+    "individual_assessment_required": _l(
+        "En individuell bedömning krävs, minst 20 tecken. Ingenting har sparats."
+    ),
+    "child_impact_required": _l(
+        "Hushållet har barn. En barnkonsekvensanalys krävs innan du kan minska eller "
+        "vägra bistånd, minst 20 tecken. Ingenting har sparats."
+    ),
+    "no_shortfall": _l(
+        "Underlaget för månaden visar ingen brist i deltagandet. Bistånd kan inte minskas "
+        "eller vägras på grund av aktivitetskravet."
+    ),
+    "reduction_amount_required": _l("Skriv med hur många kronor biståndet minskas."),
+    "sanction_amount_not_allowed": _l(
+        "Belopp anges bara vid en minskning. Ta bort beloppet eller välj minskning."
+    ),
+    "bad_month": _l("Månaden ska skrivas som ÅÅÅÅ-MM, till exempel 2026-09."),
+    "activity_unknown": _l("Välj en aktivitet i personens plan."),
+    "percent_range": _l("Skriv ett tal från 0 till 100."),
+    "hours_range": _l("Skriv ett tal från 0 till 80."),
+    "month_not_started": _l("Månaden har inte börjat. Det finns inget underlag än."),
+    "not_found": _l(
+        "Vi hittar inte sidan du söker. Kontrollera adressen eller gå till startsidan."
+    ),
+}
+
+
+def message(code: str) -> str:
+    """The user-facing sentence for a service error code."""
+    return str(MESSAGES.get(code, code))
+
+
+def refusal(code: str, status: int = 400) -> DomainError:
+    error = DomainError(code, status=status)
+    # Set after construction: the lazy message is translated when shown, not here, so the
+    # services also work outside a request (CLI, tests).
+    error.message = MESSAGES.get(code, code)
+    return error
+
+
+# --------------------------------------------------------------------------------------------
+# Time helpers
+
+
+def utc_start_of(day: date) -> datetime:
+    """The UTC moment at which a Stockholm calendar day begins."""
+    return datetime.combine(day, time(0), tzinfo=STOCKHOLM).astimezone(UTC)
+
+
+def current_month(today: date | None = None) -> str:
+    """This month in Stockholm as "YYYY-MM"."""
+    today = today or local_today()
+    return f"{today.year:04d}-{today.month:02d}"
+
+
+def default_basis_month(today: date | None = None) -> str:
+    """The month decision support opens on: this month, or last month on its first day."""
+    today = today or local_today()
+    if today.day == 1:
+        return current_month(today - timedelta(days=1))
+    return current_month(today)
+
+
+def parse_month(text: str | None) -> str:
+    """Validate a "YYYY-MM" month; raise DomainError('bad_month') otherwise."""
+    text = (text or "").strip()
+    try:
+        year, mon = text.split("-")
+        if len(year) != 4 or len(mon) != 2 or not 1 <= int(mon) <= 12 or int(year) < 2000:
+            raise ValueError
+    except ValueError:
+        raise refusal("bad_month") from None
+    return text
+
+
+def settings_for(person_or_unit_municipality_id: int) -> MunicipalitySettings:
+    """The municipality's settings (defaults when no row exists yet)."""
+    settings = db.session.get(MunicipalitySettings, person_or_unit_municipality_id)
+    return settings or MunicipalitySettings(sla_first_contact_hours=48, sla_plan_hours=48)
+
+
+# --------------------------------------------------------------------------------------------
+# The application queue
+
+
+@dataclass
+class CaseTimers:
+    """The service-level timers of one application and whether it is a return to assistance."""
+
+    first_contact: Timer
+    plan: Timer
+    returning: bool
+
+    @property
+    def overdue(self) -> bool:
+        return self.first_contact.overdue or self.plan.overdue
+
+
+@dataclass
+class QueueRow:
+    """One application in the queue, with its person, age and timers."""
+
+    application: Application
+    person: Person
+    timers: CaseTimers
+    age_minutes: int
+
+
+@dataclass
+class Queue:
+    """The unit's applications for one filter, with counts per filter for the tabs."""
+
+    rows: list[QueueRow]
+    counts: dict[str, int]
+    truncated: bool
+    filter: str
+
+
+QUEUE_FILTERS = ("open", "overdue", "submitted", "in_review", "decided", "withdrawn")
+
+
+def _approved_months(person_ids: list[int]) -> dict[int, set[str]]:
+    rows = db.session.execute(
+        sa.select(Decision.person_id, Decision.month).where(
+            Decision.person_id.in_(person_ids), Decision.outcome.in_(GRANTING)
+        )
+    )
+    out: dict[int, set[str]] = defaultdict(set)
+    for person_id, month in rows:
+        out[person_id].add(month)
+    return out
+
+
+def _plan_times(person_ids: list[int]) -> dict[int, list[datetime]]:
+    rows = db.session.execute(
+        sa.select(PlanVersion.person_id, PlanVersion.created_at)
+        .where(PlanVersion.person_id.in_(person_ids))
+        .order_by(PlanVersion.created_at)
+    )
+    out: dict[int, list[datetime]] = defaultdict(list)
+    for person_id, created in rows:
+        out[person_id].append(created)
+    return out
+
+
+def timers_for(
+    application: Application,
+    settings: MunicipalitySettings,
+    approved: set[str],
+    plan_times: list[datetime],
+    now: datetime,
+) -> CaseTimers:
+    """The first-contact and plan timers of an application.
+
+    First contact is due for every submitted application. A plan is due only when the
+    application starts a new spell of assistance (a first application, or a return after a
+    gap): a plan made since that spell began counts, even one made before the application.
+    A refused or withdrawn application needs no plan.
+    """
+    returning = rules.is_returning(application.month, approved)
+    if application.submitted_at is None or application.state in (
+        ApplicationState.DRAFT,
+        ApplicationState.WITHDRAWN,
+    ):
+        return CaseTimers(NO_TIMER, NO_TIMER, returning)
+    first = rules.sla_timer(
+        application.submitted_at,
+        settings.sla_first_contact_hours,
+        application.first_contact_at,
+        now,
+    )
+    refused = application.decision is not None and application.decision.outcome == (
+        DecisionOutcome.REFUSED
+    )
+    spell = rules.spell_start(application.month, approved)
+    if refused or spell is None:
+        plan = NO_TIMER
+    else:
+        since = utc_start_of(spell) if spell != date.min else None
+        made = [t for t in plan_times if since is None or t >= since]
+        plan = rules.sla_timer(
+            application.submitted_at, settings.sla_plan_hours, made[0] if made else None, now
+        )
+    return CaseTimers(first, plan, returning)
+
+
+def _unit_applications(unit_id: int):
+    return (
+        sa.select(Application)
+        .join(Person, Application.person_id == Person.id)
+        .where(Person.unit_id == unit_id, Application.state != ApplicationState.DRAFT)
+        .options(selectinload(Application.person), selectinload(Application.decision))
+    )
+
+
+def _overdue_candidates(unit_id: int, today: date):
+    """Applications whose timers can still run: open ones, and recent decided ones."""
+    recent = rules.month_before(current_month(today))
+    return _unit_applications(unit_id).where(
+        sa.or_(
+            Application.state.in_(OPEN_STATES),
+            sa.and_(Application.state == ApplicationState.DECIDED, Application.month >= recent),
+        )
+    )
+
+
+def _rows(apps: list[Application], settings, now: datetime) -> list[QueueRow]:
+    ids = list({a.person_id for a in apps})
+    approved = _approved_months(ids)
+    plans = _plan_times(ids)
+    rows = []
+    for app in apps:
+        timers = timers_for(app, settings, approved[app.person_id], plans[app.person_id], now)
+        start = app.submitted_at or app.created_at
+        age = int((now - start).total_seconds() // 60)
+        rows.append(QueueRow(app, app.person, timers, age))
+    return rows
+
+
+def application_queue(user: StaffUser, filter_: str = "open", now: datetime | None = None) -> Queue:
+    """The caseworker's unit's applications for a filter, oldest first; audited per person.
+
+    Filters: open (submitted or in review), overdue (a timer has run out), submitted,
+    in_review, decided, withdrawn. Drafts are the applicant's own and never listed.
+    """
+    now = now or utcnow()
+    if filter_ not in QUEUE_FILTERS:
+        filter_ = "open"
+    settings = settings_for(user.municipality_id)
+    today = now.astimezone(STOCKHOLM).date()
+    overdue_rows = [
+        r
+        for r in _rows(
+            list(db.session.scalars(_overdue_candidates(user.unit_id, today))), settings, now
+        )
+        if r.timers.overdue
+    ]
+    counts = dict(
+        db.session.execute(
+            sa.select(Application.state, sa.func.count())
+            .join(Person, Application.person_id == Person.id)
+            .where(Person.unit_id == user.unit_id)
+            .group_by(Application.state)
+        ).all()
+    )
+    counts = {str(k): v for k, v in counts.items()}
+    counts["open"] = sum(counts.get(str(s), 0) for s in OPEN_STATES)
+    counts["overdue"] = len(overdue_rows)
+    truncated = False
+    if filter_ == "overdue":
+        rows = overdue_rows
+    else:
+        query = _unit_applications(user.unit_id)
+        if filter_ == "open":
+            query = query.where(Application.state.in_(OPEN_STATES)).order_by(
+                Application.submitted_at, Application.id
+            )
+        else:
+            query = query.where(Application.state == ApplicationState(filter_)).order_by(
+                Application.submitted_at.desc(), Application.id.desc()
+            )
+        apps = list(db.session.scalars(query.limit(LIST_LIMIT + 1)))
+        truncated = len(apps) > LIST_LIMIT
+        rows = _rows(apps[:LIST_LIMIT], settings, now)
+    rows.sort(key=lambda r: (not r.timers.overdue, -r.age_minutes))
+    if filter_ in ("decided", "withdrawn"):
+        rows.sort(key=lambda r: r.age_minutes)
+    for row in rows:
+        audit.record(
+            "list", "application", person=row.person, object_ref=row.application.public_ref
+        )
+    return Queue(rows, counts, truncated, filter_)
+
+
+def caseworker_counts(user: StaffUser, now: datetime | None = None) -> dict[str, int]:
+    """Counts for the caseworker's start page: open applications, overdue, absences waiting."""
+    now = now or utcnow()
+    settings = settings_for(user.municipality_id)
+    today = now.astimezone(STOCKHOLM).date()
+    apps = list(db.session.scalars(_overdue_candidates(user.unit_id, today)))
+    rows = _rows(apps, settings, now)
+    return {
+        "open": sum(1 for r in rows if r.application.state in OPEN_STATES),
+        "overdue": sum(1 for r in rows if r.timers.overdue),
+        "absences": db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AbsenceReport)
+            .join(Person, AbsenceReport.person_id == Person.id)
+            .where(
+                Person.unit_id == user.unit_id,
+                AbsenceReport.decision == AbsenceDecision.PENDING,
+            )
+        ),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# One application: view, first contact, decision
+
+
+def _case_application(user: StaffUser, ref: str) -> Application:
+    """An application of the caseworker's unit, or 404 (never reveal another unit's)."""
+    app = db.session.scalar(
+        sa.select(Application)
+        .join(Person, Application.person_id == Person.id)
+        .where(
+            Application.public_ref == ref,
+            Person.unit_id == user.unit_id,
+            Application.state != ApplicationState.DRAFT,
+        )
+    )
+    if app is None or user.unit_id is None:
+        raise refusal("not_found", 404)
+    return app
+
+
+@dataclass
+class ApplicationView:
+    """Everything the application page shows."""
+
+    application: Application
+    person: Person
+    timers: CaseTimers
+    totals: dict[str, int]
+    items: dict[str, list]
+    earlier: list[Decision]
+    #: The household as declared at submission (role, first_name, birth_date), else as now.
+    household: list[dict]
+    co_applicants: list[Person]
+    housing_type: str | None
+    missing_documents: list[str]
+
+
+def open_application(user: StaffUser, ref: str, now: datetime | None = None) -> ApplicationView:
+    """Load an application for reading (audited)."""
+    now = now or utcnow()
+    app = _case_application(user, ref)
+    person = app.person
+    approved = _approved_months([person.id])[person.id]
+    plans = _plan_times([person.id])[person.id]
+    timers = timers_for(app, settings_for(person.municipality_id), approved, plans, now)
+    items: dict[str, list] = defaultdict(list)
+    totals: dict[str, int] = defaultdict(int)
+    for item in app.items:
+        items[str(item.category)].append(item)
+        totals[str(item.category)] += item.amount_sek
+    earlier = list(
+        db.session.scalars(
+            sa.select(Decision)
+            .where(Decision.person_id == person.id, Decision.application_id != app.id)
+            .order_by(Decision.month.desc())
+            .limit(12)
+        )
+    )
+    from portal.services.applications import housing_type, missing_documents
+
+    household = person.household
+    declared = (app.answers or {}).get("household")
+    if declared is None:
+        declared = [
+            {"role": str(m.role), "first_name": m.first_name, "birth_date": m.birth_date}
+            for m in (household.members if household else [])
+        ]
+    else:
+        declared = [
+            {**m, "birth_date": date.fromisoformat(m["birth_date"])}
+            for m in declared
+            if m.get("birth_date")
+        ]
+    co_applicants = [p for p in (household.people if household else []) if p.id != person.id]
+    audit.record("read", "application", person=person, object_ref=app.public_ref)
+    return ApplicationView(
+        application=app,
+        person=person,
+        timers=timers,
+        totals=dict(totals),
+        items=dict(items),
+        earlier=earlier,
+        household=declared,
+        co_applicants=co_applicants,
+        housing_type=housing_type(app),
+        missing_documents=missing_documents(app),
+    )
+
+
+def record_first_contact(user: StaffUser, ref: str, now: datetime | None = None) -> Application:
+    """Record that the caseworker has contacted the applicant; the application is in review."""
+    app = _case_application(user, ref)
+    if app.state not in OPEN_STATES:
+        raise refusal("not_open")
+    if app.first_contact_at is not None:
+        raise refusal("already_contacted")
+    app.first_contact_at = now or utcnow()
+    transition(app, ApplicationState.IN_REVIEW, now)
+    audit.record(
+        "update", "application", person=app.person, object_ref=app.public_ref, why="first_contact"
+    )
+    return app
+
+
+def decide_application(
+    user: StaffUser,
+    ref: str,
+    outcome: DecisionOutcome,
+    amount_sek: int | None,
+    reasons: str,
+    now: datetime | None = None,
+) -> Decision:
+    """Decide one month's application: approve, partly approve or refuse, with reasons.
+
+    A granting decision makes the month count towards the activity requirement. A decision is
+    also a contact, so a missing first contact is recorded now.
+    """
+    now = now or utcnow()
+    app = _case_application(user, ref)
+    if app.decision is not None or app.state == ApplicationState.DECIDED:
+        raise refusal("already_decided")
+    if app.state not in OPEN_STATES:
+        raise refusal("not_decidable")
+    reasons = (reasons or "").strip()
+    if len(reasons) < MIN_REASON_CHARS:
+        raise refusal("reasons_required")
+    if outcome in GRANTING and amount_sek is None:
+        raise refusal("amount_required")
+    if outcome == DecisionOutcome.REFUSED and amount_sek:
+        raise refusal("amount_not_allowed")
+    decision = Decision(
+        application_id=app.id,
+        person_id=app.person_id,
+        month=app.month,
+        outcome=outcome,
+        amount_sek=amount_sek if outcome in GRANTING else None,
+        reasons=reasons,
+        decided_by_id=user.id,
+        decided_at=now,
+    )
+    db.session.add(decision)
+    if app.first_contact_at is None:
+        app.first_contact_at = now
+    app.decision = decision
+    transition(app, ApplicationState.DECIDED, now)
+    audit.record(
+        "decide", "decision", person=app.person, object_ref=app.public_ref, why=str(outcome)
+    )
+    return decision
+
+
+def application_attachment(user: StaffUser, app_ref: str, attachment_ref: str) -> Attachment:
+    """An attachment of an application in the unit, or 404."""
+    app = _case_application(user, app_ref)
+    found = next((a for a in app.attachments if a.public_ref == attachment_ref), None)
+    if found is None:
+        raise refusal("not_found", 404)
+    audit.record("download", "attachment", person=app.person, object_ref=found.public_ref)
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Assessment, statuses and external occupations
+
+
+def current_assessment(person: Person, day: date | None = None) -> Assessment | None:
+    """The assessment that applies on ``day``: the newest one valid from that day or before."""
+    day = day or local_today()
+    return db.session.scalar(
+        sa.select(Assessment)
+        .where(Assessment.person_id == person.id, Assessment.valid_from <= day)
+        .order_by(Assessment.valid_from.desc(), Assessment.assessed_at.desc(), Assessment.id.desc())
+        .limit(1)
+    )
+
+
+def assessments(person: Person) -> list[Assessment]:
+    """Every assessment of a person, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Assessment)
+            .where(Assessment.person_id == person.id)
+            .order_by(Assessment.valid_from.desc(), Assessment.id.desc())
+        )
+    )
+
+
+def record_assessment(
+    user: StaffUser,
+    person: Person,
+    *,
+    valid_from: date,
+    participation_percent: int,
+    work_capacity_percent: int,
+    reason: AssistanceReason,
+    requirement_from: date | None,
+    note: str = "",
+) -> Assessment:
+    """Record a new assessment; it applies from ``valid_from`` until a newer one."""
+    for value in (participation_percent, work_capacity_percent):
+        if not 0 <= value <= 100:
+            raise refusal("percent_range")
+    row = Assessment(
+        person_id=person.id,
+        valid_from=valid_from,
+        participation_percent=participation_percent,
+        work_capacity_percent=work_capacity_percent,
+        reason=reason,
+        requirement_from=requirement_from,
+        note=(note or "").strip(),
+        assessed_by_id=user.id,
+        assessed_at=utcnow(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record("create", "assessment", person=person, object_ref=str(row.id))
+    return row
+
+
+#: The rule book's own exemption kinds (compliance-rules.md §1.4).
+RULE_BOOK_EXEMPTIONS = {
+    StatusKind.FULL_SICKNESS_COMPENSATION: "always",
+    StatusKind.PARENTAL_LEAVE: "child_under_1",
+}
+
+
+def exemption_effect(kind: StatusKind, settings: MunicipalitySettings) -> str:
+    """How a status kind affects the requirement: always, child_under_1, municipality, none."""
+    if kind in RULE_BOOK_EXEMPTIONS:
+        return RULE_BOOK_EXEMPTIONS[kind]
+    if str(kind) in (settings.extra_exemptions or []):
+        return "municipality"
+    return "none"
+
+
+def statuses(person: Person) -> list[PersonStatus]:
+    """A person's statuses, current and ended, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(PersonStatus)
+            .where(PersonStatus.person_id == person.id)
+            .order_by(PersonStatus.from_date.desc(), PersonStatus.id.desc())
+        )
+    )
+
+
+def externals(person: Person) -> list[ExternalOccupation]:
+    """A person's external occupations, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(ExternalOccupation)
+            .where(ExternalOccupation.person_id == person.id)
+            .order_by(ExternalOccupation.from_date.desc(), ExternalOccupation.id.desc())
+        )
+    )
+
+
+def _check_dates(start: date, end: date | None) -> None:
+    if end is not None and end < start:
+        raise refusal("dates_ordered")
+
+
+def add_status(
+    user: StaffUser,
+    person: Person,
+    kind: StatusKind,
+    from_date: date,
+    to_date: date | None,
+    note: str = "",
+) -> PersonStatus:
+    """Record a dated status such as parental leave or full sickness compensation."""
+    _check_dates(from_date, to_date)
+    row = PersonStatus(
+        person_id=person.id,
+        kind=kind,
+        from_date=from_date,
+        to_date=to_date,
+        note=(note or "").strip(),
+        recorded_by_id=user.id,
+        recorded_at=utcnow(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record("create", "person_status", person=person, object_ref=str(row.id), why=str(kind))
+    return row
+
+
+def person_status(person: Person, status_id: int) -> PersonStatus:
+    """One of the person's statuses, or 404."""
+    row = db.session.get(PersonStatus, status_id)
+    if row is None or row.person_id != person.id:
+        raise refusal("not_found", 404)
+    return row
+
+
+def end_status(user: StaffUser, person: Person, status_id: int, to_date: date) -> PersonStatus:
+    """End a status on ``to_date`` (inclusive)."""
+    row = person_status(person, status_id)
+    _check_dates(row.from_date, to_date)
+    if row.to_date is not None and row.to_date < to_date:
+        raise refusal("already_ended")
+    row.to_date = to_date
+    db.session.flush()
+    audit.record("update", "person_status", person=person, object_ref=str(row.id), why="end")
+    return row
+
+
+def add_external(
+    user: StaffUser,
+    person: Person,
+    kind: ExternalKind,
+    hours_per_week: Decimal,
+    from_date: date,
+    to_date: date | None,
+    description: str = "",
+) -> ExternalOccupation:
+    """Record work, studies or an AF programme entered by hand (source manual)."""
+    _check_dates(from_date, to_date)
+    if not Decimal(0) <= hours_per_week <= Decimal(80):
+        raise refusal("hours_range")
+    row = ExternalOccupation(
+        person_id=person.id,
+        kind=kind,
+        hours_per_week=hours_per_week,
+        from_date=from_date,
+        to_date=to_date,
+        description=(description or "").strip(),
+        source=ExternalSource.MANUAL,
+        recorded_at=utcnow(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record(
+        "create", "external_occupation", person=person, object_ref=str(row.id), why=str(kind)
+    )
+    return row
+
+
+def external_occupation(person: Person, external_id: int) -> ExternalOccupation:
+    """One of the person's external occupations, or 404."""
+    row = db.session.get(ExternalOccupation, external_id)
+    if row is None or row.person_id != person.id:
+        raise refusal("not_found", 404)
+    return row
+
+
+def end_external(
+    user: StaffUser, person: Person, external_id: int, to_date: date
+) -> ExternalOccupation:
+    """End a manually entered external occupation on ``to_date`` (AF's rows come from AF)."""
+    row = external_occupation(person, external_id)
+    if row.source != ExternalSource.MANUAL:
+        raise refusal("af_source")
+    _check_dates(row.from_date, to_date)
+    if row.to_date is not None and row.to_date < to_date:
+        raise refusal("already_ended")
+    row.to_date = to_date
+    db.session.flush()
+    audit.record("update", "external_occupation", person=person, object_ref=str(row.id), why="end")
+    return row
+
+
+# --------------------------------------------------------------------------------------------
+# Absence review
+
+
+@dataclass
+class AbsenceRow:
+    report: AbsenceReport
+    person: Person
+
+
+def waiting_absences(user: StaffUser) -> tuple[list[AbsenceRow], bool]:
+    """The unit's absence reports waiting for a decision, oldest first (audited per person)."""
+    rows = db.session.execute(
+        sa.select(AbsenceReport, Person)
+        .join(Person, AbsenceReport.person_id == Person.id)
+        .where(
+            Person.unit_id == user.unit_id,
+            AbsenceReport.decision == AbsenceDecision.PENDING,
+        )
+        .order_by(AbsenceReport.created_at, AbsenceReport.id)
+        .limit(LIST_LIMIT + 1)
+    ).all()
+    out = [AbsenceRow(report, person) for report, person in rows[:LIST_LIMIT]]
+    for row in out:
+        audit.record("list", "absence_report", person=row.person, object_ref=row.report.public_ref)
+    return out, len(rows) > LIST_LIMIT
+
+
+def _case_absence(user: StaffUser, ref: str) -> AbsenceReport:
+    report = db.session.scalar(
+        sa.select(AbsenceReport)
+        .join(Person, AbsenceReport.person_id == Person.id)
+        .where(AbsenceReport.public_ref == ref, Person.unit_id == user.unit_id)
+    )
+    if report is None or user.unit_id is None:
+        raise refusal("not_found", 404)
+    return report
+
+
+def open_absence(user: StaffUser, ref: str) -> tuple[AbsenceReport, Person]:
+    """An absence report of the unit for review (audited)."""
+    report = _case_absence(user, ref)
+    person = db.session.get(Person, report.person_id)
+    audit.record("read", "absence_report", person=person, object_ref=report.public_ref)
+    return report, person
+
+
+def absence_attachment(user: StaffUser, ref: str, attachment_ref: str) -> Attachment:
+    """An attachment of an absence report in the unit, or 404 (audited as a download)."""
+    report = _case_absence(user, ref)
+    found = next((a for a in report.attachments if a.public_ref == attachment_ref), None)
+    if found is None:
+        raise refusal("not_found", 404)
+    person = db.session.get(Person, report.person_id)
+    audit.record("download", "attachment", person=person, object_ref=found.public_ref)
+    return found
+
+
+def decide_absence(
+    user: StaffUser, ref: str, approve: bool, note: str, now: datetime | None = None
+) -> AbsenceReport:
+    """Accept (godtagbart skäl) or reject an absence report; the applicant sees the note."""
+    report = _case_absence(user, ref)
+    if report.decision != AbsenceDecision.PENDING:
+        raise refusal("absence_decided")
+    note = (note or "").strip()
+    if not approve and not note:
+        raise refusal("note_required")
+    report.decision = AbsenceDecision.APPROVED if approve else AbsenceDecision.REJECTED
+    report.decision_note = note
+    report.decided_by_id = user.id
+    report.decided_at = now or utcnow()
+    db.session.flush()
+    person = db.session.get(Person, report.person_id)
+    audit.record(
+        "decide", "absence_report", person=person, object_ref=ref, why=str(report.decision)
+    )
+    return report
+
+
+# --------------------------------------------------------------------------------------------
+# Search and the case overview
+
+
+@dataclass
+class SearchResult:
+    people: list[Person]
+    by_personnummer: bool
+    truncated: bool
+
+
+def search_people(user: StaffUser, query: str) -> SearchResult:
+    """Find people of the caseworker's unit by name or personnummer (audited per hit).
+
+    A query that is a valid personnummer matches that number exactly; anything else matches
+    every word against first and last names.
+    """
+    from portal.personnummer import InvalidPersonnummer, parse
+
+    query = (query or "").strip()
+    base = sa.select(Person).where(Person.unit_id == user.unit_id)
+    try:
+        pnr = parse(query, local_today())
+        by_pnr = True
+        stmt = base.join(PersonIdentity).where(PersonIdentity.personnummer == pnr)
+    except InvalidPersonnummer:
+        by_pnr = False
+        words = [w for w in query.split() if w][:4]
+        if not words:
+            return SearchResult([], False, False)
+        stmt = base
+        for word in words:
+            pattern = f"%{_escape_like(word.lower())}%"
+            stmt = stmt.where(
+                sa.or_(
+                    sa.func.lower(Person.first_name).like(pattern, escape="\\"),
+                    sa.func.lower(Person.last_name).like(pattern, escape="\\"),
+                )
+            )
+    people = list(db.session.scalars(stmt.order_by(Person.last_name, Person.first_name).limit(51)))
+    for person in people[:50]:
+        audit.record(
+            "search", "person", person=person, object_ref=person.public_ref,
+            why="personnummer" if by_pnr else "name",
+        )  # fmt: skip
+    return SearchResult(people[:50], by_pnr, len(people) > 50)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def reveal_personnummer(user: StaffUser, person: Person) -> str:
+    """The full personnummer, shown only on an explicit request (audited)."""
+    audit.record("read", "personnummer", person=person, object_ref=person.public_ref)
+    return person.identity.personnummer
+
+
+@dataclass
+class CaseOverview:
+    """The case page: identity, household, applications, assessment and what follows."""
+
+    person: Person
+    masked_personnummer: str
+    returning: bool
+    children: list[HouseholdMember]
+    adults: list[HouseholdMember]
+    co_applicants: list[Person]
+    applications: list[Application]
+    assessment: Assessment | None
+    statuses: list[PersonStatus]
+    externals: list[ExternalOccupation]
+    plan: PlanVersion | None
+    absences: list[AbsenceReport]
+    sanctions: list[SanctionDecision]
+    declined: list[DeclinedOffer] = field(default_factory=list)
+
+
+def case_overview(user: StaffUser, person: Person) -> CaseOverview:
+    """Everything the case page shows about one person (audited as one read)."""
+    from portal.personnummer import masked
+
+    household = person.household
+    members = household.members if household else []
+    applications = list(
+        db.session.scalars(
+            sa.select(Application)
+            .where(Application.person_id == person.id, Application.state != ApplicationState.DRAFT)
+            .options(selectinload(Application.decision))
+            .order_by(Application.month.desc())
+            .limit(24)
+        )
+    )
+    approved = _approved_months([person.id])[person.id]
+    returning = bool(applications) and rules.is_returning(applications[0].month, approved)
+    plan = db.session.scalar(
+        sa.select(PlanVersion)
+        .where(PlanVersion.person_id == person.id)
+        .options(selectinload(PlanVersion.items).selectinload(PlanItem.activity))
+        .order_by(PlanVersion.version.desc())
+        .limit(1)
+    )
+    absences = list(
+        db.session.scalars(
+            sa.select(AbsenceReport)
+            .where(AbsenceReport.person_id == person.id)
+            .order_by(AbsenceReport.from_at.desc())
+            .limit(20)
+        )
+    )
+    sanctions = list(
+        db.session.scalars(
+            sa.select(SanctionDecision)
+            .where(SanctionDecision.person_id == person.id)
+            .order_by(SanctionDecision.decided_at.desc())
+        )
+    )
+    audit.record("read", "case", person=person, object_ref=person.public_ref)
+    return CaseOverview(
+        person=person,
+        masked_personnummer=masked(person.identity.personnummer),
+        returning=returning,
+        children=[m for m in members if m.role == MemberRole.CHILD],
+        adults=[m for m in members if m.role != MemberRole.CHILD],
+        co_applicants=[p for p in (household.people if household else []) if p.id != person.id],
+        applications=applications,
+        assessment=current_assessment(person),
+        statuses=statuses(person),
+        externals=externals(person),
+        plan=plan,
+        absences=absences,
+        sanctions=sanctions,
+    )

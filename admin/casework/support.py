@@ -1,0 +1,524 @@
+"""Decision support (A7) and the requirement outlook (A2): what the rules engine says about
+one person, declined offers, and the sanction decisions that need the law's written
+assessments. Nothing here reduces anything: decisions are only recorded when a caseworker makes
+them.
+
+Like every casework service, these flush and never commit, raise DomainError with a stable
+code, and write the audit rows for what they read or change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from admin.casework import rules
+from admin.casework.services import (
+    MIN_ASSESSMENT_CHARS,
+    OPEN_STATES,
+    assessments,
+    current_assessment,
+    current_month,
+    exemption_effect,
+    externals,
+    parse_month,
+    refusal,
+    settings_for,
+    statuses,
+)
+from portal import audit
+from portal.extensions import db
+from portal.i18n import local_today
+from portal.models import (
+    Activity,
+    Application,
+    Assessment,
+    Decision,
+    DeclinedOffer,
+    ExternalOccupation,
+    MemberRole,
+    Person,
+    PersonStatus,
+    PlanItem,
+    PlanVersion,
+    SanctionDecision,
+    SanctionKind,
+    StaffUser,
+    utcnow,
+)
+
+# --------------------------------------------------------------------------------------------
+# Declined offers and sanctions
+
+
+def household_has_children(person: Person) -> bool:
+    """Whether a child belongs to the person's household (a child impact assessment is due)."""
+    household = person.household
+    return bool(household and any(m.role == MemberRole.CHILD for m in household.members))
+
+
+def plan_activities(person: Person) -> list[Activity]:
+    """The activities in any of the person's plan versions, for choosing a declined offer."""
+    return list(
+        db.session.scalars(
+            sa.select(Activity)
+            .join(PlanItem, PlanItem.activity_id == Activity.id)
+            .join(PlanVersion, PlanItem.plan_version_id == PlanVersion.id)
+            .where(PlanVersion.person_id == person.id)
+            .distinct()
+            .order_by(Activity.name)
+        )
+    )
+
+
+def record_declined_offer(
+    user: StaffUser,
+    person: Person,
+    day: date,
+    activity_id: int | None,
+    acceptable_reason: bool,
+    note: str,
+) -> DeclinedOffer:
+    """Record an offered activity the person declined, with or without acceptable reason."""
+    if activity_id is not None and activity_id not in {a.id for a in plan_activities(person)}:
+        raise refusal("activity_unknown")
+    row = DeclinedOffer(
+        person_id=person.id,
+        activity_id=activity_id,
+        date=day,
+        acceptable_reason=acceptable_reason,
+        note=(note or "").strip(),
+        recorded_by_id=user.id,
+        recorded_at=utcnow(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record("create", "declined_offer", person=person, object_ref=str(row.id))
+    return row
+
+
+def declined_offers(person: Person, start: date, end: date) -> list[DeclinedOffer]:
+    """The person's declined offers between two days, inclusive."""
+    return list(
+        db.session.scalars(
+            sa.select(DeclinedOffer)
+            .where(
+                DeclinedOffer.person_id == person.id,
+                DeclinedOffer.date >= start,
+                DeclinedOffer.date <= end,
+            )
+            .order_by(DeclinedOffer.date)
+        )
+    )
+
+
+def sanctions_for_month(person: Person, month: str) -> list[SanctionDecision]:
+    """Decisions already recorded on a month's basis, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(SanctionDecision)
+            .where(SanctionDecision.person_id == person.id, SanctionDecision.month == month)
+            .order_by(SanctionDecision.decided_at.desc(), SanctionDecision.id.desc())
+        )
+    )
+
+
+def check_sanction(
+    person: Person,
+    kind: SanctionKind,
+    amount_sek: int | None,
+    individual_assessment: str,
+    child_impact_assessment: str,
+    basis_status: str,
+) -> None:
+    """Refuse a sanction decision that lacks what the law asks for (raises DomainError).
+
+    Every decision needs a written individual assessment. Reducing or refusing assistance
+    needs a month whose basis shows a shortfall, and a child impact assessment when the
+    household has children.
+    """
+    if len(individual_assessment.strip()) < MIN_ASSESSMENT_CHARS:
+        raise refusal("individual_assessment_required")
+    if kind == SanctionKind.NO_ACTION:
+        if amount_sek:
+            raise refusal("sanction_amount_not_allowed")
+        return
+    if household_has_children(person) and (
+        len(child_impact_assessment.strip()) < MIN_ASSESSMENT_CHARS
+    ):
+        raise refusal("child_impact_required")
+    if basis_status != "shortfall":
+        raise refusal("no_shortfall")
+    if kind == SanctionKind.REDUCTION and not amount_sek:
+        raise refusal("reduction_amount_required")
+    if kind == SanctionKind.REFUSAL and amount_sek:
+        raise refusal("sanction_amount_not_allowed")
+
+
+# --------------------------------------------------------------------------------------------
+# The requirement from the rules engine
+
+
+#: How far ahead the assessment page looks, in whole ISO weeks from this week's Monday.
+OUTLOOK_WEEKS = 8
+
+
+@dataclass
+class Segment:
+    """A run of consecutive days on which the requirement stands the same way."""
+
+    start: date
+    end: date
+    #: not_subject, mandatory, voluntary or exempt
+    state: str
+    exempt_reason: str | None = None
+
+
+@dataclass
+class WeekOutlook:
+    """One ISO week of the outlook (figures in minutes)."""
+
+    week: str
+    monday: date
+    subject_working_days: int
+    target: int
+    external: int
+    required_plan: int
+    scheduled: int
+    plan_gap: int
+    over_full_time: bool
+    #: Months of the week without a decision that the outlook assumes continue.
+    assumed_months: list[str]
+
+
+@dataclass
+class RequirementOutlook:
+    """Whether and from when the activity requirement applies, and what the plan must fill."""
+
+    today: date
+    #: How the requirement stands today: not_subject, mandatory, voluntary or exempt.
+    now: Segment
+    #: The first day after today on which it stands differently, if within the outlook.
+    next_change: Segment | None
+    month: str
+    month_segments: list[Segment]
+    month_required_plan: int
+    segments: list[Segment]
+    weeks: list[WeekOutlook]
+    assumed_months: list[str]
+
+
+def _segments(days) -> list[Segment]:
+    out: list[Segment] = []
+    for day in days:
+        if day.exempt_reason:
+            state, reason = "exempt", day.exempt_reason
+        elif day.mandatory:
+            state, reason = "mandatory", None
+        elif day.voluntary:
+            state, reason = "voluntary", None
+        else:
+            state, reason = "not_subject", None
+        last = out[-1] if out else None
+        if last and last.state == state and last.exempt_reason == reason:
+            last.end = day.day
+        else:
+            out.append(Segment(day.day, day.day, state, reason))
+    return out
+
+
+def _months_between(start: date, end: date) -> list[str]:
+    months, index = [], rules.month_index(current_month(start))
+    while index <= rules.month_index(current_month(end)):
+        months.append(f"{index // 12:04d}-{index % 12 + 1:02d}")
+        index += 1
+    return months
+
+
+def _assumed_months(person: Person, start: date, end: date) -> list[str]:
+    """Months of the window the outlook assumes are granted: the case is ongoing and they have
+    no decision yet (an open application, or a granted month this month or the month before).
+    """
+    from portal.compliance.reconcile import ASSISTED
+
+    this = current_month(start)
+    prev = rules.month_index(this) - 1
+    decided = dict(
+        db.session.execute(
+            sa.select(Decision.month, Decision.outcome).where(Decision.person_id == person.id)
+        ).all()
+    )
+    has_open = db.session.scalar(
+        sa.select(sa.exists().where(
+            Application.person_id == person.id, Application.state.in_(OPEN_STATES)
+        ))
+    )  # fmt: skip
+    ongoing = has_open or any(
+        outcome in ASSISTED and rules.month_index(month) >= prev
+        for month, outcome in decided.items()
+    )
+    if not ongoing:
+        return []
+    return [m for m in _months_between(start, end) if m not in decided]
+
+
+def _evaluate_with(person: Person, start: date, end: date, assumed: list[str]):
+    """The engine's result, counting ``assumed`` months as months with assistance."""
+    from portal.compliance.engine import evaluate
+    from portal.compliance.reconcile import evaluate_person, scenario_for_person
+    from portal.compliance.scenario import parse_scenario
+
+    if not assumed:
+        return evaluate_person(person, start, end)
+    scenario = scenario_for_person(person, start, end)
+    scenario["assistance_months"] = sorted(set(scenario["assistance_months"]) | set(assumed))
+    return evaluate(parse_scenario(scenario))
+
+
+def requirement_outlook(person: Person, today: date | None = None) -> RequirementOutlook:
+    """The requirement for this month and the coming eight weeks, from the rules engine.
+
+    One evaluation covers this month and the eight ISO weeks from this week's Monday. Months
+    without a decision yet are assumed granted when the case is ongoing, so the plan can be
+    built before the decision; the page names those months.
+    """
+    from portal.compliance.reconcile import month_bounds
+
+    today = today or local_today()
+    month = current_month(today)
+    m_start, m_end = month_bounds(month)
+    monday = today - timedelta(days=today.weekday())
+    sunday = monday + timedelta(weeks=OUTLOOK_WEEKS) - timedelta(days=1)
+    start, end = min(m_start, monday), max(m_end, sunday)
+    assumed = _assumed_months(person, start, end)
+    result = _evaluate_with(person, start, end, assumed)
+    weeks = []
+    for week in result.weeks:
+        year, number = week.week.split("-W")
+        week_monday = date.fromisocalendar(int(year), int(number), 1)
+        if not monday <= week_monday <= sunday:
+            continue
+        week_months = {current_month(week_monday), current_month(week_monday + timedelta(6))}
+        weeks.append(
+            WeekOutlook(
+                week=week.week,
+                monday=week_monday,
+                subject_working_days=week.subject_working_days,
+                target=week.target_minutes,
+                external=week.external_minutes,
+                required_plan=week.required_plan_minutes,
+                scheduled=week.scheduled_minutes,
+                plan_gap=week.plan_gap_minutes,
+                over_full_time=week.over_full_time,
+                assumed_months=sorted(week_months & set(assumed)),
+            )
+        )
+    ahead = _segments(d for d in result.days if d.day >= today)
+    return RequirementOutlook(
+        today=today,
+        now=ahead[0],
+        next_change=ahead[1] if len(ahead) > 1 else None,
+        month=month,
+        month_segments=_segments(d for d in result.days if m_start <= d.day <= m_end),
+        month_required_plan=sum(
+            d.required_plan_minutes for d in result.days if m_start <= d.day <= m_end
+        ),
+        segments=_segments(d for d in result.days if monday <= d.day <= sunday),
+        weeks=weeks,
+        assumed_months=assumed,
+    )
+
+
+@dataclass
+class AssessmentPage:
+    """The assessment page: assessments, statuses, externals and the requirement outlook."""
+
+    person: Person
+    current: Assessment | None
+    history: list[Assessment]
+    statuses: list[PersonStatus]
+    status_effects: dict[int, str]
+    externals: list[ExternalOccupation]
+    outlook: RequirementOutlook
+
+
+def assessment_page(user: StaffUser, person: Person, today: date | None = None) -> AssessmentPage:
+    """Everything the assessment page shows (audited as one read)."""
+    settings = settings_for(person.municipality_id)
+    rows = statuses(person)
+    audit.record("read", "assessment", person=person, object_ref=person.public_ref)
+    return AssessmentPage(
+        person=person,
+        current=current_assessment(person, today),
+        history=assessments(person),
+        statuses=rows,
+        status_effects={row.id: exemption_effect(row.kind, settings) for row in rows},
+        externals=externals(person),
+        outlook=requirement_outlook(person, today),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Decision support: a month's basis
+
+
+@dataclass
+class SessionLine:
+    """One planned session on one day, as the basis shows it (minutes)."""
+
+    day: date
+    activity: str
+    activity_name: str
+    start: time
+    end: time
+    scheduled: int
+    attended: int
+    excused: int
+    pending: int
+    unexcused: int
+    missing_checkout: bool
+
+
+@dataclass
+class MonthBasis:
+    """What a caseworker decides on for one person and month. Never a decision by itself."""
+
+    person: Person
+    month: str
+    period_from: date
+    period_to: date
+    result: object
+    unexcused: list[SessionLine]
+    pending: list[SessionLine]
+    missing_checkouts: list[SessionLine]
+    declined: list[DeclinedOffer]
+    declined_days: list[date]
+    sanctions: list[SanctionDecision]
+    has_children: bool
+    activity_names: dict[int, str]
+
+    @property
+    def under_planned(self) -> bool:
+        return "under_planned" in self.result.flags
+
+
+def _activity_names(result) -> dict[str, str]:
+    refs = {slot.activity.split("~")[0] for day in result.days for slot in day.slots}
+    rows = db.session.execute(
+        sa.select(Activity.public_ref, Activity.name).where(Activity.public_ref.in_(refs))
+    ).all()
+    return dict(rows)
+
+
+def basis_period(month: str, today: date | None = None) -> tuple[date, date]:
+    """The days of a month that have passed: the month, or up to yesterday while it runs.
+
+    Slots still to come are not absences, so the basis never counts beyond yesterday.
+    Raises DomainError('month_not_started') for a month with no day passed yet.
+    """
+    from portal.compliance.reconcile import month_bounds
+
+    start, end = month_bounds(parse_month(month))
+    end = min(end, (today or local_today()) - timedelta(days=1))
+    if end < start:
+        raise refusal("month_not_started")
+    return start, end
+
+
+def month_basis(user: StaffUser, person: Person, month: str) -> MonthBasis:
+    """The month's basis from reconciliation, with the sessions behind each figure (audited)."""
+    from portal.compliance.reconcile import evaluate_person
+
+    month = parse_month(month)
+
+    start, end = basis_period(month)
+    result = evaluate_person(person, start, end)
+    names = _activity_names(result)
+    unexcused, pending, missing = [], [], []
+    for day in result.days:
+        for slot in day.slots:
+            line = SessionLine(
+                day=day.day,
+                activity=slot.activity,
+                activity_name=names.get(slot.activity.split("~")[0], ""),
+                start=slot.start,
+                end=slot.end,
+                scheduled=slot.scheduled_minutes,
+                attended=slot.attended_minutes,
+                excused=slot.excused_minutes,
+                pending=slot.pending_minutes,
+                unexcused=slot.unexcused_minutes,
+                missing_checkout=slot.missing_checkout,
+            )
+            if line.unexcused:
+                unexcused.append(line)
+            if line.pending:
+                pending.append(line)
+            if line.missing_checkout:
+                missing.append(line)
+    offers = declined_offers(person, start, end)
+    activity_ids = {o.activity_id for o in offers if o.activity_id}
+    activity_names = dict(
+        db.session.execute(
+            sa.select(Activity.id, Activity.name).where(Activity.id.in_(activity_ids))
+        ).all()
+    )
+    audit.record("read", "decision_support", person=person, object_ref=month)
+    return MonthBasis(
+        person=person,
+        month=month,
+        period_from=start,
+        period_to=end,
+        result=result,
+        unexcused=unexcused,
+        pending=pending,
+        missing_checkouts=missing,
+        declined=offers,
+        declined_days=[d.day for d in result.days if d.declined_offer],
+        sanctions=sanctions_for_month(person, month),
+        has_children=household_has_children(person),
+        activity_names=activity_names,
+    )
+
+
+def record_sanction(
+    user: StaffUser,
+    person: Person,
+    month: str,
+    kind: SanctionKind,
+    amount_sek: int | None,
+    individual_assessment: str,
+    child_impact_assessment: str,
+    now: datetime | None = None,
+) -> SanctionDecision:
+    """Record a caseworker's decision on a month's basis after the checks the law asks for.
+
+    Nothing is reduced automatically: this only stores what the caseworker decided, with the
+    written individual assessment and (for a household with children) the child impact
+    assessment. Raises DomainError without writing anything when a check fails.
+    """
+    from portal.compliance.reconcile import evaluate_person
+
+    month = parse_month(month)
+    individual_assessment = (individual_assessment or "").strip()
+    child_impact_assessment = (child_impact_assessment or "").strip()
+    status = "not_checked"
+    if kind != SanctionKind.NO_ACTION:
+        status = evaluate_person(person, *basis_period(month)).status
+    check_sanction(person, kind, amount_sek, individual_assessment, child_impact_assessment, status)
+    row = SanctionDecision(
+        person_id=person.id,
+        month=month,
+        kind=kind,
+        amount_sek=amount_sek if kind == SanctionKind.REDUCTION else None,
+        individual_assessment=individual_assessment,
+        child_impact_assessment=child_impact_assessment or None,
+        decided_by_id=user.id,
+        decided_at=now or utcnow(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record("decide", "sanction_decision", person=person, object_ref=month, why=str(kind))
+    return row

@@ -1,0 +1,202 @@
+"""A7: a month's basis from reconciliation, declined offers and sanction decisions that need
+a written individual assessment and, with children in the household, a child impact
+assessment. Nothing is reduced automatically."""
+
+from datetime import date
+
+import pytest
+import time_machine
+
+from admin.casework import support
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import DeclinedOffer, SanctionDecision, SanctionKind
+from tests.casework import builders as b
+from tests.casework.builders import audit_rows, local
+
+NOW = "2026-09-20 12:00"  # a Sunday: the basis runs to Saturday 19 September
+ASSESSMENT = "Personen har uteblivit utan skäl två måndagar och inte hört av sig."
+CHILD_IMPACT = "Barnet påverkas inte av minskningen eftersom barnets del av normen behålls."
+
+
+def text(resp) -> str:
+    return resp.get_data(as_text=True)
+
+
+@pytest.fixture
+def shortfall(world):
+    """Alma: mandatory in September, one Monday attended without check-out, one missed."""
+    person, cw = world.person_a, world.caseworker
+    for month in ("2026-07", "2026-08", "2026-09"):
+        b.decided(person, month, by=cw)
+    b.plan(person, world.activity_a, valid_from=date(2026, 8, 1))
+    b.scan(person, world.activity_a, "in", "2026-09-07 08:55")  # never checked out
+    db.session.commit()
+    return person
+
+
+def test_the_basis_lists_the_sessions_behind_unexcused_hours(client, world, login, shortfall):
+    with time_machine.travel(local(NOW), tick=False):
+        basis = support.month_basis(world.caseworker, shortfall, "2026-09")
+        login(world.caseworker)
+        page = text(client.get(f"/admin/cases/people/{shortfall.public_ref}/support?month=2026-09"))
+    assert basis.period_to == date(2026, 9, 19)
+    assert basis.result.status == "shortfall"
+    assert [(line.day, line.unexcused) for line in basis.unexcused] == [(date(2026, 9, 14), 180)]
+    assert basis.unexcused[0].activity_name == world.activity_a.name
+    assert [line.day for line in basis.missing_checkouts] == [date(2026, 9, 7)]
+    assert basis.under_planned
+    assert "Brist i deltagandet" in page and world.activity_a.name in page
+    assert "mån 14 sep." in page
+    assert "Det är kommunens brist och aldrig personens fel." in page
+    assert "aldrig ett beslut" in page
+    rows = audit_rows(action="read", object_type="decision_support")
+    assert {r.object_ref for r in rows} == {"2026-09"} and rows[0].person_id == shortfall.id
+
+
+def test_a_month_that_has_not_started_has_no_basis(client, world, login):
+    db.session.commit()
+    with time_machine.travel(local(NOW), tick=False):
+        login(world.caseworker)
+        ref = world.person_a.public_ref
+        assert "Månaden har inte börjat" in text(
+            client.get(f"/admin/cases/people/{ref}/support?month=2026-10")
+        )
+        assert "ÅÅÅÅ-MM" in text(client.get(f"/admin/cases/people/{ref}/support?month=sept"))
+        assert client.get(f"/admin/cases/people/{ref}/support/2026-13/decision").status_code == 404
+
+
+def test_recording_a_declined_offer(client, world, login, shortfall):
+    with time_machine.travel(local(NOW), tick=False):
+        login(world.caseworker)
+        url = f"/admin/cases/people/{shortfall.public_ref}/support/2026-09/declined"
+        assert world.activity_a.name in text(client.get(url))
+        resp = client.post(
+            url,
+            data={
+                "date": "2026-09-10",
+                "activity": str(world.activity_a.id),
+                "acceptable_reason": "no",
+                "note": "Ville inte.",
+            },
+        )
+        assert resp.status_code == 302
+        basis = support.month_basis(world.caseworker, shortfall, "2026-09")
+    offer = db.session.query(DeclinedOffer).one()
+    assert offer.acceptable_reason is False and offer.activity_id == world.activity_a.id
+    assert "declined_offer" in basis.result.flags
+    assert audit_rows(action="create", object_type="declined_offer")[0].person_id == shortfall.id
+
+
+def test_a_declined_offer_must_name_an_activity_of_the_plan(client, world, login, shortfall):
+    from tests import factories
+
+    stranger = factories.activity(world.site_b)
+    db.session.commit()
+    with time_machine.travel(local(NOW), tick=False):
+        login(world.caseworker)
+        url = f"/admin/cases/people/{shortfall.public_ref}/support/2026-09/declined"
+        resp = client.post(
+            url,
+            data={
+                "date": "2026-09-10",
+                "activity": str(stranger.id),
+                "acceptable_reason": "yes",
+                "note": "x",
+            },
+        )
+    assert resp.status_code == 200
+    assert db.session.query(DeclinedOffer).count() == 0
+
+
+def test_sanction_refused_without_an_individual_assessment(client, world, login, shortfall):
+    with time_machine.travel(local(NOW), tick=False):
+        login(world.caseworker)
+        url = f"/admin/cases/people/{shortfall.public_ref}/support/2026-09/decision"
+        resp = client.post(
+            url,
+            data={"kind": "reduction", "amount_sek": "500", "individual_assessment": "För kort."},
+        )
+    assert resp.status_code == 200
+    assert "En individuell bedömning krävs" in text(resp)
+    assert db.session.query(SanctionDecision).count() == 0
+    assert audit_rows(action="decide") == []
+
+
+def test_sanction_with_children_refused_without_child_impact_assessment(
+    client, world, login, shortfall
+):
+    b.child(shortfall, date(2019, 5, 5))
+    db.session.commit()
+    with time_machine.travel(local(NOW), tick=False):
+        login(world.caseworker)
+        url = f"/admin/cases/people/{shortfall.public_ref}/support/2026-09/decision"
+        assert "Hushållet har barn" in text(client.get(url))
+        resp = client.post(url, data={"kind": "refusal", "individual_assessment": ASSESSMENT})
+        assert resp.status_code == 200 and "barnkonsekvensanalys krävs" in text(resp)
+        assert db.session.query(SanctionDecision).count() == 0
+        resp = client.post(
+            url,
+            data={
+                "kind": "reduction",
+                "amount_sek": "800",
+                "individual_assessment": ASSESSMENT,
+                "child_impact_assessment": CHILD_IMPACT,
+            },
+        )
+        assert resp.status_code == 302
+    row = db.session.query(SanctionDecision).one()
+    assert row.kind == SanctionKind.REDUCTION and row.amount_sek == 800 and row.month == "2026-09"
+    assert row.child_impact_assessment == CHILD_IMPACT and row.decided_by_id == world.caseworker.id
+    (entry,) = audit_rows(action="decide", object_type="sanction_decision")
+    assert entry.why == "reduction" and entry.person_id == shortfall.id
+
+
+def test_no_reduction_without_a_shortfall_but_no_action_is_recorded(world):
+    for month in ("2026-07", "2026-08", "2026-09"):
+        b.decided(world.person_a, month, by=world.caseworker)
+    with time_machine.travel(local(NOW), tick=False):
+        with pytest.raises(DomainError) as refused:
+            support.record_sanction(
+                world.caseworker,
+                world.person_a,
+                "2026-09",
+                SanctionKind.REFUSAL,
+                None,
+                ASSESSMENT,
+                "",
+            )
+        assert refused.value.code == "no_shortfall"
+        row = support.record_sanction(
+            world.caseworker,
+            world.person_a,
+            "2026-09",
+            SanctionKind.NO_ACTION,
+            None,
+            ASSESSMENT,
+            "",
+        )
+    assert row.kind == SanctionKind.NO_ACTION and row.child_impact_assessment is None
+
+
+@pytest.mark.parametrize(
+    "kind, amount, code",
+    [
+        (SanctionKind.REDUCTION, None, "reduction_amount_required"),
+        (SanctionKind.REFUSAL, 500, "sanction_amount_not_allowed"),
+        (SanctionKind.NO_ACTION, 500, "sanction_amount_not_allowed"),
+    ],
+)
+def test_sanction_amount_rules(world, shortfall, kind, amount, code):
+    with time_machine.travel(local(NOW), tick=False), pytest.raises(DomainError) as refused:
+        support.record_sanction(
+            world.caseworker, shortfall, "2026-09", kind, amount, ASSESSMENT, ""
+        )
+    assert refused.value.code == code
+    assert db.session.query(SanctionDecision).count() == 0
+
+
+def test_nothing_is_reduced_by_looking_at_the_basis(world, shortfall):
+    with time_machine.travel(local(NOW), tick=False):
+        support.month_basis(world.caseworker, shortfall, "2026-09")
+    assert db.session.query(SanctionDecision).count() == 0
