@@ -6,6 +6,7 @@ from portal.models.audit import AuditEntry, OutboxMessage
 from portal.models.base import Base, UtcDateTime, utcnow
 from portal.models.casework import (
     AbsenceReport,
+    AfActionPlan,
     Assessment,
     ComplianceResult,
     DeclinedOffer,
@@ -37,6 +38,7 @@ from portal.models.people import Household, HouseholdMember, Person, PersonIdent
 
 __all__ = [
     "AbsenceReport",
+    "AfActionPlan",
     "AppendOnlyViolation",
     "Activity",
     "ActivitySession",

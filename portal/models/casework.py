@@ -199,12 +199,21 @@ class ComplianceResult(Base):
     __table_args__ = (
         sa.UniqueConstraint("person_id", "period_from", "period_to"),
         sa.CheckConstraint("period_to >= period_from", "dates_ordered"),
+        sa.CheckConstraint(
+            "evaluated_to IS NULL OR (evaluated_to >= period_from AND evaluated_to <= period_to)",
+            "evaluated_within",
+        ),
+        #: Dashboards read one period for a whole unit or municipality at once.
+        sa.Index("ix_compliance_result_period", "period_from", "period_to", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
     period_from: Mapped[date]
     period_to: Mapped[date]
+    #: The last day counted: before period_to while the period is still running (a nightly
+    #: run of the current month counts up to yesterday).
+    evaluated_to: Mapped[date | None]
     status: Mapped[ComplianceStatus] = mapped_column(
         str_enum(ComplianceStatus, "compliance_status")
     )
@@ -217,3 +226,34 @@ class ComplianceResult(Base):
     #: The newest change among the inputs when this was computed.
     inputs_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     computed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AfActionPlan(Base):
+    """What Arbetsförmedlingen holds about a person, as last imported (A9).
+
+    AF's planned activities become ExternalOccupation rows (source ``af``); this keeps the rest
+    of AF's action plan that the caseworker needs to read when planning.
+    """
+
+    __tablename__ = "af_action_plan"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "hours_per_week_needed IS NULL OR "
+            "(hours_per_week_needed >= 0 AND hours_per_week_needed <= 80)",
+            "hours",
+        ),
+    )
+
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: AF's reference of the action plan (handlingsplan).
+    af_reference: Mapped[str] = mapped_column(sa.String(64))
+    #: The obligations written in the action plan, in AF's words.
+    obligations: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: Hours a week AF deems the person needs to take part (None = not stated).
+    hours_per_week_needed: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    #: Why AF plans part time, when it does.
+    part_time_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
