@@ -26,6 +26,7 @@ from portal.models import (
     Activity,
     ActivitySession,
     ActivityType,
+    AfActionPlan,
     Application,
     ApplicationItem,
     ApplicationState,
@@ -37,6 +38,7 @@ from portal.models import (
     DeclinedOffer,
     Device,
     Enrolment,
+    EnrolmentStatus,
     EventKind,
     EventSource,
     EventStatus,
@@ -263,6 +265,23 @@ class _Builder:
         for profile in PROFILES:
             for i in range(profile.count):
                 self._person(profile.kind, i)
+        self._full_activity_with_waiting_list()
+
+    def _full_activity_with_waiting_list(self) -> None:
+        """The study circle has four places: four people have them and two wait."""
+        circle = self.activities[ActivityType.EDUCATION]
+        people = db.session.scalars(
+            sa.select(Person)
+            .where(Person.municipality_id == self.municipality.id)
+            .order_by(Person.id)
+            .limit(6)
+        ).all()
+        start = add_months(self.this_month, -1)
+        for i, person in enumerate(people):
+            status = EnrolmentStatus.ENROLLED if i < 4 else EnrolmentStatus.WAITING
+            db.session.add(
+                Enrolment(person_id=person.id, activity=circle, status=status, from_date=start)
+            )
 
     def _norms(self) -> None:
         official = NormYear(
@@ -373,7 +392,7 @@ class _Builder:
                 3,
                 "Digital vardag – studiecirkel",
                 ActivityType.EDUCATION,
-                15,
+                4,
                 [(3, "13:00", "15:00")],
                 "Egen mobil eller surfplatta om du har.",
             ),
@@ -464,7 +483,11 @@ class _Builder:
             identity=PersonIdentity(personnummer=self._personnummer(birth)),
         )
         db.session.add(person)
-        children = rng.random() < 0.35 or kind == "exempt_parental"
+        # subject #1 is the household with children whose month shows a shortfall, so the
+        # child impact assessment rule shows in decision support.
+        children = (
+            rng.random() < 0.35 or kind == "exempt_parental" or (kind, index) == ("subject", 1)
+        )
         if children:
             n = 1 if kind == "exempt_parental" else rng.randint(1, 3)
             for c in range(n):
@@ -486,7 +509,10 @@ class _Builder:
         months = self._assistance_months(kind, index)
         for i, month_start in enumerate(months):
             last_month = i == len(months) - 1
-            decided = not (kind == "applying" and last_month)
+            # One returning applicant has this month's application waiting in the queue.
+            decided = not (
+                last_month and (kind == "applying" or (kind == "returning" and index == 0))
+            )
             self._application(person, month_start, decided=decided, first=i == 0, index=index)
         if kind in ("applying", "ended"):
             return
@@ -511,7 +537,20 @@ class _Builder:
         if kind in ("subject", "subject_af", "voluntary", "returning"):
             af_hours = 10 if kind == "subject_af" else 0
             plan = self._plan(person, participation, af_hours, unit_name)
-            self._attendance(person, plan)
+            self._attendance(person, plan, no_show_first_day=(kind, index) == ("subject", 1))
+            if kind == "subject_af":
+                db.session.add(
+                    AfActionPlan(
+                        person_id=person.id,
+                        af_reference=f"HP-{person.public_ref[:8]}",
+                        obligations=[
+                            "Söka minst sex arbeten i månaden och redovisa dem.",
+                            "Delta i Rusta och matcha tio timmar i veckan.",
+                        ],
+                        hours_per_week_needed=Decimal(40),
+                        part_time_reason="",
+                    )
+                )
             if index == 0 and kind == "subject":
                 db.session.add(
                     DeclinedOffer(
@@ -684,10 +723,15 @@ class _Builder:
         db.session.flush()
         return plan
 
-    def _attendance(self, person: Person, plan: PlanVersion) -> None:
-        """Four weeks of scans: mostly on time, some late, a few missing check-outs and absences."""
+    def _attendance(
+        self, person: Person, plan: PlanVersion, no_show_first_day: bool = False
+    ) -> None:
+        """Scans from the plan's start until yesterday: mostly on time, some late, a few missing
+        check-outs and absences. ``no_show_first_day`` makes this month's first session an
+        unreported absence (an unexcused shortfall)."""
         rng = self.rng
-        day = self.today - timedelta(days=28)
+        day = plan.valid_from
+        forced = False
         while day < self.today:
             if day.weekday() < 5 and day not in self.holidays:
                 for item in plan.items:
@@ -696,7 +740,11 @@ class _Builder:
                             continue
                         if item.session_ids and session.id not in item.session_ids:
                             continue
-                        self._visit(person, item.activity, session, day, rng.random())
+                        roll = rng.random()
+                        if no_show_first_day and not forced and day >= self.this_month:
+                            forced = True
+                            continue
+                        self._visit(person, item.activity, session, day, roll)
             day += timedelta(days=1)
 
     def _visit(
