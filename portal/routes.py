@@ -1,33 +1,189 @@
-"""The applicant's pages, health check, language switch and accessibility statement."""
+"""The applicant's pages, health check, language switch and accessibility statement.
+
+Every applicant view is ``applicant_required`` and reads only the signed-in person's rows: the
+services look records up by public reference *and* owner, so another person's reference is a
+404. Views parse, call one service and render; messages for the services' error codes live in
+forms.py and below.
+"""
 
 from __future__ import annotations
+
+import json
+from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    Response,
+    abort,
     current_app,
+    flash,
     jsonify,
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
+from flask_babel import format_date, format_decimal, get_locale, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from portal import nav
 from portal.access import applicant_required
+from portal.errors import DomainError, render_error
 from portal.extensions import db, limiter
+from portal.forms import (
+    ABSENCE_ERRORS,
+    MEMBER_ERRORS,
+    UPLOAD_ERRORS,
+    AbsenceForm,
+    AssetsForm,
+    AttachmentForm,
+    ButtonForm,
+    CostsForm,
+    DeclarationForm,
+    IncomesForm,
+    MemberForm,
+    NewApplicationForm,
+    personnummer_message,
+    upload_error,
+)
+from portal.i18n import local_today, to_local
+from portal.models import ApplicationState, ItemCategory, utcnow
+from portal.services import (
+    absences,
+    applications,
+    attachments,
+    attendance,
+    dashboard,
+    my_data,
+    plans,
+    vocab,
+)
 
 bp = Blueprint("portal", __name__)
 
 nav.register("applicant", "portal.home", _l("Start"))
+nav.register("applicant", "portal.applications", _l("Ansökan"))
+nav.register("applicant", "portal.plan", _l("Min plan"))
+nav.register("applicant", "portal.attendance", _l("Närvaro"))
+nav.register("applicant", "portal.absences", _l("Frånvaro"))
+nav.register("applicant", "portal.my_data", _l("Mina uppgifter"))
+
+#: The endpoint of each application step, in order.
+STEP_ENDPOINTS = {
+    "household": "portal.step_household",
+    "incomes": "portal.step_incomes",
+    "costs": "portal.step_costs",
+    "assets": "portal.step_assets",
+    "attachments": "portal.step_attachments",
+    "declaration": "portal.step_declaration",
+    "review": "portal.step_review",
+}
+#: Messages for service error codes that can reach a page on their own.
+ERROR_MESSAGES = {
+    "not_draft": _l(
+        "Ansökan är redan skickad och kan inte ändras. Kontakta din handläggare om något "
+        "behöver ändras."
+    ),
+    "month_not_open": _l(
+        "Du kan bara ansöka för den här månaden och nästa, och bara en gång per månad."
+    ),
+    "attachment_missing": _l("Filen finns inte längre. Kontakta din handläggare."),
+    "bad_transition": _l("Det går inte att göra så med ansökan nu."),
+    "invalid_month": _l("Månaden finns inte. Välj en månad i listan."),
+    "not_open": UPLOAD_ERRORS["not_open"],
+}
 
 
 @bp.app_context_processor
 def _nav_context():
     return {"nav_items": nav.items}
+
+
+@bp.app_template_filter("portal_month")
+def _month_filter(key: str) -> str:
+    """'2026-03' as 'mars 2026' in the user's language."""
+    try:
+        return format_date(applications.month_start(key), "LLLL yyyy")
+    except DomainError:
+        return key
+
+
+@bp.app_template_filter("kr")
+def _kronor(amount: int | None) -> str:
+    """Whole kronor with thousands separators, e.g. '12 500 kr'."""
+    if amount is None:
+        return ""
+    return _("%(amount)s kr", amount=format_decimal(amount, format="#,##0"))
+
+
+@bp.app_template_filter("hours_text")
+def _hours_text(minutes: int) -> str:
+    """Minutes as "1 timme", "3 timmar" or "2,5 timmar" in the user's language."""
+    if minutes % 60 == 0:
+        return ngettext("%(num)s timme", "%(num)s timmar", minutes // 60)
+    return _("%(hours)s timmar", hours=format_decimal(minutes / 60, format="#,##0.##"))
+
+
+@bp.app_template_filter("hours_decimal")
+def _hours_decimal(value) -> str:
+    """Hours (a Decimal) with at most two decimals in the user's language."""
+    return format_decimal(value, format="#,##0.##")
+
+
+@bp.app_template_filter("ucfirst")
+def _ucfirst(text: str) -> str:
+    """Capitalise the first letter only (Jinja's capitalize lowercases the rest)."""
+    return text[:1].upper() + text[1:]
+
+
+@bp.app_template_filter("absence_period")
+def _absence_period(report) -> str:
+    """An absence in plain words: whole days, or a day with clock times (Stockholm time)."""
+    start, end = to_local(report.from_at), to_local(report.to_at)
+    midnight = time(0)
+    if start.time() == midnight and end.time() == midnight:
+        last = end.date() - timedelta(days=1)
+        if last == start.date():
+            return _("%(day)s, hela dagen", day=format_date(start.date(), "EEEE d MMMM yyyy"))
+        return _(
+            "%(first)s – %(last)s, hela dagar",
+            first=format_date(start.date(), "EEEE d MMMM"),
+            last=format_date(last, "EEEE d MMMM yyyy"),
+        )
+    if start.date() == end.date():
+        return _(
+            "%(day)s kl. %(start)s–%(end)s",
+            day=format_date(start.date(), "EEEE d MMMM yyyy"),
+            start=start.strftime("%H:%M"),
+            end=end.strftime("%H:%M"),
+        )
+    return _(
+        "%(first)s kl. %(start)s – %(last)s kl. %(end)s",
+        first=format_date(start.date(), "EEEE d MMMM"),
+        start=start.strftime("%H:%M"),
+        last=format_date(end.date(), "EEEE d MMMM yyyy"),
+        end=end.strftime("%H:%M"),
+    )
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(error: DomainError):
+    message = ERROR_MESSAGES.get(error.code)
+    return render_error(error.status, error.code, str(message) if message else None)
+
+
+def _labels() -> dict:
+    return {
+        "vocab": vocab,
+        "steps": applications.STEPS,
+        "step_endpoints": STEP_ENDPOINTS,
+    }
 
 
 @bp.get("/healthz")
@@ -59,8 +215,16 @@ def index():
 @bp.get("/start")
 @applicant_required
 def home():
-    """The applicant's start page."""
-    return render_template("portal/home.html", person=current_user)
+    """The applicant's start page: this month, next activity, hours and things to do."""
+    board = dashboard.build(current_user, local_today(), utcnow())
+    return render_template(
+        "portal/home.html",
+        person=current_user,
+        board=board,
+        qr_endpoint="checkin.my_code" if "checkin.my_code" in current_app.view_functions else None,
+        map_link=plans.map_link,
+        **_labels(),
+    )
 
 
 @bp.post("/language")
@@ -80,3 +244,594 @@ def set_language():
 def accessibility():
     """The accessibility statement required of public-sector websites."""
     return render_template("portal/accessibility.html")
+
+
+# --- applications: list, start, status (P2, P3) ---------------------------------------------
+
+
+@bp.get("/ansokan", endpoint="applications")
+@applicant_required
+def applications_list():
+    """The person's applications per month with their state and decision."""
+    return render_template(
+        "portal/applications.html",
+        applications=applications.applications_of(current_user),
+        open_months=applications.open_months(current_user, local_today()),
+        **_labels(),
+    )
+
+
+@bp.route("/ansokan/ny", methods=["GET", "POST"])
+@applicant_required
+def application_new():
+    """Choose the month, and whether to start from the previous application."""
+    today = local_today()
+    months = applications.open_months(current_user, today)
+    if not months:
+        flash(_("Du har redan en ansökan för den här månaden och nästa."), "info")
+        return redirect(url_for("portal.applications"))
+    form = NewApplicationForm()
+    form.month.choices = [SelectChoice(m, _month_filter(m)) for m in months]
+    previous = applications.previous_application(current_user, max(months))
+    if previous is not None:
+        form.start.label.text = _(
+            "Vill du utgå från din ansökan för %(month)s?", month=_month_filter(previous.month)
+        )
+    if form.validate_on_submit():
+        application = applications.start_application(
+            current_user,
+            form.month.data,
+            today=today,
+            copy_previous=previous is not None and form.start.data != "empty",
+        )
+        return redirect(url_for("portal.step_household", ref=application.public_ref))
+    if not form.month.data:
+        form.month.data = months[0]
+    return render_template(
+        "portal/application_new.html", form=form, previous=previous, **_labels()
+    ), (400 if form.errors else 200)
+
+
+@bp.get("/ansokan/<ref>")
+@applicant_required
+def application_detail(ref: str):
+    """One application: its state, the decision and its reasons, and its documents."""
+    application = applications.applicant_application(current_user, ref)
+    open_for_documents = application.state in attachments.OPEN_STATES
+    return render_template(
+        "portal/application_detail.html",
+        application=application,
+        upload_form=_upload_form() if open_for_documents else None,
+        missing=applications.missing_documents(application),
+        max_mb=_max_mb(),
+        **_labels(),
+    )
+
+
+# --- the steps -------------------------------------------------------------------------------
+
+
+def _draft(ref: str):
+    """The person's own draft, or a redirect to its status page if it was submitted."""
+    application = applications.applicant_application(current_user, ref)
+    if application.state != ApplicationState.DRAFT:
+        flash(str(ERROR_MESSAGES["not_draft"]), "info")
+        return application, redirect(url_for("portal.application_detail", ref=ref))
+    return application, None
+
+
+def _after_step(application, step: str):
+    """Go on to the next step, or back to the review if the person came from there."""
+    if request.args.get("granska") == "1" and step != "review":
+        return redirect(url_for("portal.step_review", ref=application.public_ref))
+    target = applications.next_step(step)
+    return redirect(url_for(STEP_ENDPOINTS[target], ref=application.public_ref))
+
+
+def _step_page(template: str, application, step: str, status: int = 200, **context):
+    return render_template(
+        template,
+        application=application,
+        step=step,
+        step_number=applications.STEPS.index(step) + 1,
+        done=applications.completed_steps(application),
+        back=applications.previous_step(step),
+        from_review=request.args.get("granska") == "1",
+        **_labels(),
+        **context,
+    ), status
+
+
+@bp.route("/ansokan/<ref>/hushall", methods=["GET", "POST"])
+@applicant_required
+def step_household(ref: str):
+    """Step 1: who lives with the applicant."""
+    application, leave = _draft(ref)
+    if leave:
+        return leave
+    form = ButtonForm()
+    if form.validate_on_submit():
+        applications.mark_step_done(application, "household")
+        return _after_step(application, "household")
+    return _step_page(
+        "portal/steps/household.html",
+        application,
+        "household",
+        form=form,
+        members=applications.household_members(current_user),
+        remove_form=ButtonForm(),
+    )
+
+
+@bp.route("/ansokan/<ref>/hushall/ny", methods=["GET", "POST"])
+@bp.route("/ansokan/<ref>/hushall/<int:member_id>", methods=["GET", "POST"])
+@applicant_required
+def member_edit(ref: str, member_id: int | None = None):
+    """Add a person to the household, or change one."""
+    application, leave = _draft(ref)
+    if leave:
+        return leave
+    member = applications.member_of(current_user, member_id) if member_id else None
+    form = MemberForm(obj=member)
+    if member is not None and request.method == "GET":
+        form.role.data = str(member.role)
+    if form.validate_on_submit():
+        try:
+            applications.save_member(
+                application,
+                current_user,
+                applications.MemberInput(
+                    form.role.data,
+                    form.first_name.data,
+                    form.personnummer.data,
+                    form.at_school.data,
+                    form.lunch_at_preschool.data,
+                ),
+                member=member,
+                today=local_today(),
+            )
+        except DomainError as error:
+            _member_error(form, error)
+        else:
+            target = url_for("portal.step_household", ref=ref)
+            if request.args.get("granska") == "1":
+                target = url_for("portal.step_household", ref=ref, granska=1)
+            return redirect(target)
+    return _step_page(
+        "portal/steps/member.html",
+        application,
+        "household",
+        400 if form.errors else 200,
+        form=form,
+        member=member,
+    )
+
+
+def _member_error(form, error: DomainError) -> None:
+    if error.code == "invalid_personnummer":
+        form.personnummer.errors.append(str(personnummer_message(error.message)))
+        return
+    field_name, message = MEMBER_ERRORS.get(error.code, ("role", ERROR_MESSAGES["bad_transition"]))
+    form[field_name].errors.append(str(message))
+
+
+@bp.post("/ansokan/<ref>/hushall/<int:member_id>/ta-bort")
+@applicant_required
+def member_remove(ref: str, member_id: int):
+    """Remove a person from the household."""
+    application, leave = _draft(ref)
+    if leave:
+        return leave
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    applications.remove_member(application, current_user, member_id)
+    flash(_("Personen är borttagen från hushållet."), "success")
+    return redirect(url_for("portal.step_household", ref=ref))
+
+
+def _lines_step(ref: str, step: str, form_class, category: ItemCategory, template: str):
+    """Incomes, costs and assets: one amount per kind, saved as the application's lines."""
+    application, leave = _draft(ref)
+    if leave:
+        return leave
+    existing = applications.lines_by_kind(application, category)
+    form = form_class()
+    if request.method == "GET":
+        for kind, item in existing.items():
+            if kind in form:
+                form[kind].data = item.amount_sek
+                if f"{kind}_text" in form:
+                    form[f"{kind}_text"].data = item.description
+        if "housing" in form:
+            form.housing.data = applications.housing_type(application)
+    if form.validate_on_submit():
+        values = {
+            kind: applications.LineInput(form[kind].data, _text_of(form, kind))
+            for kind in form.kinds
+        }
+        if "housing" in form:
+            applications.save_costs(application, form.housing.data, values)
+        else:
+            applications.save_lines(application, category, values)
+        return _after_step(application, step)
+    return _step_page(template, application, step, 400 if form.errors else 200, form=form)
+
+
+def _text_of(form, kind: str) -> str:
+    name = f"{kind}_text"
+    return (form[name].data or "") if name in form else ""
+
+
+@bp.route("/ansokan/<ref>/inkomster", methods=["GET", "POST"])
+@applicant_required
+def step_incomes(ref: str):
+    """Step 2: incomes per month."""
+    return _lines_step(ref, "incomes", IncomesForm, ItemCategory.INCOME, "portal/steps/lines.html")
+
+
+@bp.route("/ansokan/<ref>/kostnader", methods=["GET", "POST"])
+@applicant_required
+def step_costs(ref: str):
+    """Step 3: housing and other costs."""
+    return _lines_step(ref, "costs", CostsForm, ItemCategory.COST, "portal/steps/lines.html")
+
+
+@bp.route("/ansokan/<ref>/tillgangar", methods=["GET", "POST"])
+@applicant_required
+def step_assets(ref: str):
+    """Step 4: assets."""
+    return _lines_step(ref, "assets", AssetsForm, ItemCategory.ASSET, "portal/steps/lines.html")
+
+
+def _upload_form() -> AttachmentForm:
+    form = AttachmentForm()
+    form.file.description = _(
+        "PDF eller bild (JPEG, PNG eller HEIC). Högst %(mb)s MB.", mb=_max_mb()
+    )
+    return form
+
+
+def _max_mb() -> str:
+    return format_decimal(current_app.config["MAX_UPLOAD_BYTES"] / 1024 / 1024, format="#,##0.#")
+
+
+@bp.route("/ansokan/<ref>/bilagor", methods=["GET", "POST"])
+@applicant_required
+def step_attachments(ref: str):
+    """Step 5: documents (a POST here means "continue")."""
+    application, leave = _draft(ref)
+    if leave:
+        return leave
+    form = ButtonForm()
+    if form.validate_on_submit():
+        applications.mark_step_done(application, "attachments")
+        return _after_step(application, "attachments")
+    return _attachments_page(application, _upload_form())
+
+
+def _attachments_page(application, upload_form, status: int = 200):
+    return _step_page(
+        "portal/steps/attachments.html",
+        application,
+        "attachments",
+        status,
+        form=ButtonForm(),
+        upload_form=upload_form,
+        remove_form=ButtonForm(),
+        expected=applications.expected_documents(application),
+        missing=applications.missing_documents(application),
+        max_mb=_max_mb(),
+    )
+
+
+@bp.post("/ansokan/<ref>/bilagor/ladda-upp")
+@applicant_required
+@limiter.limit("30 per hour")
+def attachment_upload(ref: str):
+    """Upload a document to a draft, or to a submitted application not yet decided."""
+    application = applications.applicant_application(current_user, ref)
+    form = _upload_form()
+    if form.validate_on_submit():
+        try:
+            attachments.store_upload(
+                current_user,
+                form.file.data,
+                application=application,
+                document_type=form.document_type.data,
+            )
+        except DomainError as error:
+            form.file.errors.append(upload_error(error.code, _max_mb()))
+        else:
+            flash(_("Dokumentet är uppladdat."), "success")
+            if application.state == ApplicationState.DRAFT:
+                return redirect(url_for("portal.step_attachments", ref=ref))
+            return redirect(url_for("portal.application_detail", ref=ref))
+    if application.state == ApplicationState.DRAFT:
+        return _attachments_page(application, form, 400)
+    return render_template(
+        "portal/application_detail.html",
+        application=application,
+        upload_form=form,
+        missing=applications.missing_documents(application),
+        max_mb=_max_mb(),
+        **_labels(),
+    ), 400
+
+
+@bp.post("/ansokan/<ref>/bilagor/<attachment_ref>/ta-bort")
+@applicant_required
+def attachment_remove(ref: str, attachment_ref: str):
+    """Remove a document from a draft."""
+    application = applications.applicant_application(current_user, ref)
+    attachment = attachments.applicant_attachment(current_user, attachment_ref)
+    if attachment.application_id != application.id:
+        abort(404)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    attachments.remove_attachment(current_user, attachment)
+    flash(_("Dokumentet är borttaget."), "success")
+    return redirect(url_for("portal.step_attachments", ref=ref))
+
+
+@bp.get("/bilaga/<ref>")
+@applicant_required
+def attachment_download(ref: str):
+    """Download one of the person's own documents."""
+    attachment = attachments.applicant_attachment(current_user, ref)
+    stream, filename, content_type = attachments.open_attachment(attachment)
+    response = send_file(stream, mimetype=content_type, as_attachment=True, download_name=filename)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/ansokan/<ref>/intyga", methods=["GET", "POST"])
+@applicant_required
+def step_declaration(ref: str):
+    """Step 6: the truthfulness declaration."""
+    application, leave = _draft(ref)
+    if leave:
+        return leave
+    form = DeclarationForm()
+    if request.method == "GET":
+        form.accept.data = applications.declaration_accepted(application)
+    if form.validate_on_submit():
+        applications.save_declaration(application, form.accept.data)
+        return _after_step(application, "declaration")
+    return _step_page(
+        "portal/steps/declaration.html",
+        application,
+        "declaration",
+        400 if form.errors else 200,
+        form=form,
+    )
+
+
+@bp.route("/ansokan/<ref>/granska", methods=["GET", "POST"])
+@applicant_required
+def step_review(ref: str):
+    """Step 7: everything on one page, the preliminary estimate, and the submit button."""
+    application, leave = _draft(ref)
+    if leave:
+        return leave
+    form = ButtonForm()
+    missing = applications.missing_steps(application)
+    if form.validate_on_submit() and not missing:
+        applications.submit(application, current_user)
+        flash(
+            _("Din ansökan för %(month)s är skickad.", month=_month_filter(application.month)),
+            "success",
+        )
+        return redirect(url_for("portal.application_detail", ref=ref))
+    return _step_page(
+        "portal/steps/review.html",
+        application,
+        "review",
+        400 if request.method == "POST" else 200,
+        form=form,
+        missing_steps=missing if request.method == "POST" else [],
+        incomplete=missing,
+        members=applications.household_members(current_user),
+        outcome=applications.estimate_for(application, current_user),
+        missing_documents=applications.missing_documents(application),
+    )
+
+
+# --- my plan (P4) ----------------------------------------------------------------------------
+
+
+def _week_arg(today: date) -> date:
+    """The Monday of the week asked for with ?vecka=YYYY-Www, else this week's."""
+    raw = request.args.get("vecka", "")
+    if raw:
+        try:
+            year, week = raw.split("-W")
+            return date.fromisocalendar(int(year), int(week), 1)
+        except ValueError:
+            abort(404)
+    return plans.week_of(today)
+
+
+def _iso_week(monday: date) -> str:
+    year, week, _day = monday.isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+@bp.get("/plan")
+@applicant_required
+def plan():
+    """The plan in force, this week's schedule and the hours explained."""
+    today = local_today()
+    monday = _week_arg(today)
+    current = plans.current_plan(current_user, today)
+    return render_template(
+        "portal/plan.html",
+        plan=current,
+        monday=monday,
+        this_monday=plans.week_of(today),
+        week_label=_iso_week(monday),
+        previous_week=_iso_week(monday - timedelta(days=7)),
+        next_week=_iso_week(monday + timedelta(days=7)),
+        schedule=plans.week_schedule(current_user, monday, str(get_locale() or "sv")),
+        hours=plans.weekly_hours(current_user, current, today),
+        today=today,
+        ack_form=ButtonForm(),
+        map_link=plans.map_link,
+        has_versions=bool(current) and len(plans.versions_of(current_user)) > 1,
+        **_labels(),
+    )
+
+
+@bp.get("/plan/versioner")
+@applicant_required
+def plan_versions():
+    """Every version of the plan, newest first."""
+    return render_template(
+        "portal/plan_versions.html",
+        versions=plans.versions_of(current_user),
+        current=plans.current_plan(current_user, local_today()),
+    )
+
+
+@bp.get("/plan/version/<int:number>")
+@applicant_required
+def plan_version(number: int):
+    """One version of the plan, as it was written."""
+    version = plans.version_of(current_user, number)
+    return render_template(
+        "portal/plan_version.html",
+        version=version,
+        ack_form=ButtonForm(),
+        map_link=plans.map_link,
+        **_labels(),
+    )
+
+
+@bp.post("/plan/version/<int:number>/bekrafta")
+@applicant_required
+def plan_acknowledge(number: int):
+    """Record that the person has read a plan version."""
+    version = plans.version_of(current_user, number)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    plans.acknowledge(current_user, version)
+    flash(_("Tack! Du har bekräftat att du har läst planen."), "success")
+    target = request.form.get("next", "")
+    if target == "version":
+        return redirect(url_for("portal.plan_version", number=number))
+    return redirect(url_for("portal.plan"))
+
+
+# --- my attendance (P5) ----------------------------------------------------------------------
+
+
+@bp.get("/narvaro", endpoint="attendance")
+@applicant_required
+def attendance_page():
+    """Hours this week and this month against the plan, visits and absences."""
+    today = local_today()
+    month = request.args.get("manad") or applications.month_key(today)
+    try:
+        month_figures = attendance.month_period(current_user, month, today)
+    except DomainError as error:
+        if error.code == "invalid_month":
+            abort(404)
+        raise
+    first = month_figures.start
+    return render_template(
+        "portal/attendance.html",
+        month=month,
+        month_figures=month_figures,
+        week_figures=attendance.week_period(current_user, today),
+        visits=attendance.visits(current_user, first, month_figures.end),
+        absences=attendance.absences_in(current_user, first, month_figures.end),
+        previous_month=applications.month_key(first - timedelta(days=1)),
+        next_month=applications.month_key(applications.next_month(first))
+        if applications.next_month(first) <= today
+        else None,
+        **_labels(),
+    )
+
+
+# --- absence (P6) ----------------------------------------------------------------------------
+
+
+@bp.get("/franvaro", endpoint="absences")
+@applicant_required
+def absences_list():
+    """The person's absence reports and their decisions."""
+    return render_template(
+        "portal/absences.html", reports=absences.reports_of(current_user), **_labels()
+    )
+
+
+@bp.route("/franvaro/ny", methods=["GET", "POST"])
+@applicant_required
+def absence_new():
+    """Report an absence, ahead of time or afterwards."""
+    form = AbsenceForm()
+    if form.validate_on_submit():
+        data = absences.AbsenceInput(
+            form.first_day.data,
+            form.last_day.data,
+            form.from_time.data,
+            form.to_time.data,
+            form.reason.data,
+            form.description.data or "",
+        )
+        try:
+            absences.report_absence(
+                current_user,
+                data,
+                today=local_today(),
+                upload=form.attachment.data,
+                document_type=form.document_type.data or "medical",
+            )
+        except DomainError as error:
+            if error.code in ABSENCE_ERRORS:
+                field_name, message = ABSENCE_ERRORS[error.code]
+                form[field_name].errors.append(str(message))
+            else:
+                form.attachment.errors.append(upload_error(error.code, _max_mb()))
+        else:
+            flash(
+                _("Din frånvaro är anmäld. Din handläggare ser anmälan och bedömer den."),
+                "success",
+            )
+            return redirect(url_for("portal.absences"))
+    return render_template(
+        "portal/absence_new.html", form=form, today=local_today(), max_mb=_max_mb()
+    ), (400 if form.errors else 200)
+
+
+# --- my data (P8) ----------------------------------------------------------------------------
+
+
+@bp.get("/mina-uppgifter", endpoint="my_data")
+@applicant_required
+def my_data_page():
+    """What is stored about the person, with downloads as PDF and JSON."""
+    return render_template("portal/my_data.html", data=my_data.collect(current_user))
+
+
+@bp.get("/mina-uppgifter/mina-uppgifter.json")
+@applicant_required
+def my_data_json():
+    """Everything held about the person, as JSON (GDPR art. 15)."""
+    body = json.dumps(my_data.collect(current_user), ensure_ascii=False, indent=2)
+    return _download(body.encode("utf-8"), "application/json; charset=utf-8", "json")
+
+
+@bp.get("/mina-uppgifter/mina-uppgifter.pdf")
+@applicant_required
+def my_data_pdf():
+    """Everything held about the person, as a readable PDF."""
+    pdf = my_data.to_pdf(my_data.collect(current_user), str(get_locale() or "sv"))
+    return _download(pdf, "application/pdf", "pdf")
+
+
+def _download(body: bytes, mimetype: str, extension: str) -> Response:
+    name = f"mina-uppgifter-{local_today().isoformat()}.{extension}"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -101,6 +101,11 @@ class Attachment(Base):
     #: Sniffed from the content, not taken from the browser.
     content_type: Mapped[str] = mapped_column(sa.String(40))
     size_bytes: Mapped[int]
+    #: What the document shows (rent, income, bank, medical, other), chosen at upload, so the
+    #: portal can tell the applicant which expected documents are still missing.
+    document_type: Mapped[str] = mapped_column(
+        sa.String(32), default="other", server_default="other"
+    )
     sha256: Mapped[str] = mapped_column(sa.String(64))
     storage_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

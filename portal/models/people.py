@@ -96,6 +96,9 @@ class HouseholdMember(Base):
     role: Mapped[MemberRole] = mapped_column(str_enum(MemberRole, "member_role"))
     first_name: Mapped[str] = mapped_column(sa.String(100))
     birth_date: Mapped[date]
+    #: 12 digits when the applicant gave it (the application asks for it); the birth date is
+    #: taken from it. Not unique: a child may belong to two households.
+    personnummer: Mapped[str | None] = mapped_column(sa.String(12))
     #: For a child aged 19–20: still at upper-secondary school (norm band 19–20).
     at_school: Mapped[bool] = mapped_column(default=False)
     #: For a child aged 0–6: eats lunch at preschool five days a week (lower norm amount).

@@ -1,0 +1,298 @@
+"""My plan (P4): the plan in force, a week's schedule, required and planned hours, acknowledging.
+
+A plan version holds from its ``valid_from`` until the next version's (the order reconciliation
+uses too: by ``valid_from``, then ``version``). A week's schedule lists the sessions of the
+activities in the plan in force on each day, leaving out Swedish public holidays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import holidays
+import sqlalchemy as sa
+
+from portal.compliance.engine import is_working_day
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.i18n import STOCKHOLM
+from portal.models import (
+    AbsenceDecision,
+    AbsenceReport,
+    Activity,
+    ActivitySession,
+    Assessment,
+    ExternalOccupation,
+    MunicipalitySettings,
+    Person,
+    PlanVersion,
+    Site,
+    utcnow,
+)
+
+DEFAULT_FULL_TIME = Decimal(40)
+
+
+def versions_of(person: Person) -> list[PlanVersion]:
+    """All of the person's plan versions, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(PlanVersion)
+            .where(PlanVersion.person_id == person.id)
+            .order_by(PlanVersion.version.desc())
+        )
+    )
+
+
+def version_in_force(versions: list[PlanVersion], day: date) -> PlanVersion | None:
+    """The version in force on ``day``: the latest by (valid_from, version) that has begun."""
+    started = [v for v in versions if v.valid_from <= day]
+    return max(started, key=lambda v: (v.valid_from, v.version), default=None)
+
+
+def current_plan(person: Person, today: date) -> PlanVersion | None:
+    """The plan in force today, else the next one to come, else None."""
+    versions = versions_of(person)
+    in_force = version_in_force(versions, today)
+    if in_force is not None:
+        return in_force
+    upcoming = [v for v in versions if v.valid_from > today]
+    return min(upcoming, key=lambda v: (v.valid_from, v.version), default=None)
+
+
+def version_of(person: Person, number: int) -> PlanVersion:
+    """The person's own plan version by its number, else DomainError('not_found', 404)."""
+    version = db.session.scalar(
+        sa.select(PlanVersion).where(
+            PlanVersion.person_id == person.id, PlanVersion.version == number
+        )
+    )
+    if version is None:
+        raise DomainError("not_found", "not_found", 404)
+    return version
+
+
+def acknowledge(person: Person, version: PlanVersion) -> bool:
+    """Record that the person has read the plan version; False if it was already done."""
+    if version.person_id != person.id:
+        raise DomainError("not_found", "not_found", 404)
+    if version.acknowledged_at is not None:
+        return False
+    version.acknowledged_at = utcnow()
+    db.session.flush()
+    return True
+
+
+def to_acknowledge(person: Person, today: date) -> PlanVersion | None:
+    """The current plan if the person has not acknowledged it yet."""
+    plan = current_plan(person, today)
+    return plan if plan is not None and plan.acknowledged_at is None else None
+
+
+# --- schedule --------------------------------------------------------------------------------
+
+
+def map_link(site: Site) -> str | None:
+    """A plain openstreetmap.org link to the site's coordinates (no embedded map)."""
+    if site.latitude is None or site.longitude is None:
+        return None
+    lat, lon = f"{site.latitude:.5f}", f"{site.longitude:.5f}"
+    query = urlencode({"mlat": lat, "mlon": lon})
+    return f"https://www.openstreetmap.org/?{query}#map=17/{lat}/{lon}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One session on one day: the activity, where, when, and whether absence was reported."""
+
+    activity: Activity
+    site: Site
+    day: date
+    start: time
+    end: time
+    absence: AbsenceDecision | None = None
+
+    @property
+    def minutes(self) -> int:
+        return (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
+
+    @property
+    def starts_at(self) -> datetime:
+        """The start as an aware Stockholm datetime."""
+        return datetime.combine(self.day, self.start, tzinfo=STOCKHOLM)
+
+    @property
+    def ends_at(self) -> datetime:
+        return datetime.combine(self.day, self.end, tzinfo=STOCKHOLM)
+
+
+@dataclass
+class Day:
+    """A weekday of the schedule: its sessions, or the holiday that cancels them."""
+
+    day: date
+    holiday: str | None = None
+    entries: list[Entry] = field(default_factory=list)
+
+
+def week_of(day: date) -> date:
+    """The Monday of ``day``'s ISO week."""
+    return day - timedelta(days=day.weekday())
+
+
+def _sessions_on(version: PlanVersion, day: date) -> list[tuple[Activity, ActivitySession]]:
+    found = []
+    for item in version.items:
+        if item.from_date > day or (item.to_date is not None and item.to_date < day):
+            continue
+        activity = item.activity
+        if activity.from_date > day or (activity.to_date is not None and activity.to_date < day):
+            continue
+        chosen = set(item.session_ids or [])
+        for session in activity.sessions:
+            if session.weekday != day.isoweekday():
+                continue
+            if chosen and session.id not in chosen:
+                continue
+            if session.valid_from > day or (session.valid_to and session.valid_to < day):
+                continue
+            found.append((activity, session))
+    return sorted(found, key=lambda pair: (pair[1].start_time, pair[0].name))
+
+
+def _absences(person: Person, start: date, end: date) -> list[AbsenceReport]:
+    lo = datetime.combine(start, time(0), tzinfo=STOCKHOLM)
+    hi = datetime.combine(end + timedelta(days=1), time(0), tzinfo=STOCKHOLM)
+    return list(
+        db.session.scalars(
+            sa.select(AbsenceReport).where(
+                AbsenceReport.person_id == person.id,
+                AbsenceReport.from_at < hi,
+                AbsenceReport.to_at > lo,
+                AbsenceReport.decision != AbsenceDecision.REJECTED,
+            )
+        )
+    )
+
+
+def week_schedule(person: Person, monday: date, language: str = "sv") -> list[Day]:
+    """Monday to Friday of the week starting ``monday``, with the sessions of the plan in force.
+
+    Holidays are named in ``language`` (English, else Swedish).
+    """
+    versions = versions_of(person)
+    friday = monday + timedelta(days=4)
+    absences = _absences(person, monday, friday)
+    names = holidays.Sweden(
+        years={monday.year, friday.year},
+        categories=("public", "de_facto"),
+        language="en_US" if language == "en" else "sv",
+    )
+    days = []
+    for offset in range(5):
+        day = monday + timedelta(days=offset)
+        if not is_working_day(day):
+            days.append(Day(day, holiday=names.get(day) or ""))
+            continue
+        version = version_in_force(versions, day)
+        entries = []
+        for activity, session in _sessions_on(version, day) if version else []:
+            entry = Entry(activity, activity.site, day, session.start_time, session.end_time)
+            covering = [
+                a for a in absences if a.from_at < entry.ends_at and a.to_at > entry.starts_at
+            ]
+            if covering:
+                entry = Entry(
+                    activity,
+                    activity.site,
+                    day,
+                    session.start_time,
+                    session.end_time,
+                    absence=AbsenceDecision(covering[0].decision),
+                )
+            entries.append(entry)
+        days.append(Day(day, entries=entries))
+    return days
+
+
+def next_entry(person: Person, now: datetime) -> Entry | None:
+    """The next session that has not started yet, looking two weeks ahead."""
+    local_now = now.astimezone(STOCKHOLM)
+    monday = week_of(local_now.date())
+    for week in (monday, monday + timedelta(days=7), monday + timedelta(days=14)):
+        for day in week_schedule(person, week):
+            for entry in day.entries:
+                if entry.starts_at > local_now:
+                    return entry
+    return None
+
+
+# --- hours -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hours:
+    """Required and planned hours a week, with what they are made of (hours as Decimal)."""
+
+    full_time: Decimal
+    participation_percent: int
+    assessed: bool
+    external: Decimal
+    required: Decimal
+    planned: Decimal
+
+    @property
+    def short(self) -> Decimal:
+        """How many planned hours are missing (the municipality's task, not the person's)."""
+        return max(Decimal(0), self.required - self.planned)
+
+
+def weekly_hours(person: Person, plan: PlanVersion | None, today: date) -> Hours:
+    """How many hours a week the person should be in activity, and how many the plan has."""
+    settings = db.session.get(MunicipalitySettings, person.municipality_id)
+    full_time = Decimal(settings.full_time_hours_per_week) if settings else DEFAULT_FULL_TIME
+    assessment = db.session.scalar(
+        sa.select(Assessment)
+        .where(Assessment.person_id == person.id, Assessment.valid_from <= today)
+        .order_by(Assessment.valid_from.desc(), Assessment.assessed_at.desc())
+        .limit(1)
+    )
+    percent = assessment.participation_percent if assessment else 100
+    external = sum(
+        (
+            Decimal(o.hours_per_week)
+            for o in db.session.scalars(
+                sa.select(ExternalOccupation).where(
+                    ExternalOccupation.person_id == person.id,
+                    ExternalOccupation.from_date <= today,
+                    sa.or_(
+                        ExternalOccupation.to_date.is_(None), ExternalOccupation.to_date >= today
+                    ),
+                )
+            )
+        ),
+        Decimal(0),
+    )
+    required = max(Decimal(0), full_time * percent / 100 - external)
+    planned = Decimal(0)
+    if plan is not None:
+        # A typical week: every weekday's sessions, whether or not a holiday falls in it.
+        reference = max(today, plan.valid_from)
+        monday = week_of(reference)
+        minutes = sum(
+            session.minutes
+            for offset in range(5)
+            for _, session in _sessions_on(plan, monday + timedelta(days=offset))
+        )
+        planned = Decimal(minutes) / 60
+    return Hours(
+        full_time=full_time,
+        participation_percent=percent,
+        assessed=assessment is not None,
+        external=external,
+        required=required.quantize(Decimal("0.01")),
+        planned=planned.quantize(Decimal("0.01")),
+    )

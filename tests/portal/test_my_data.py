@@ -1,0 +1,153 @@
+"""My data (P8): everything about me as JSON and PDF, and nothing about anyone else."""
+
+import io
+import json
+from datetime import date
+
+from werkzeug.datastructures import FileStorage
+
+from portal.extensions import db
+from portal.models import (
+    AuditEntry,
+    Channel,
+    DeclinedOffer,
+    HouseholdMember,
+    MemberRole,
+    OutboxMessage,
+    SanctionDecision,
+    SanctionKind,
+)
+from portal.services import attachments, my_data
+from tests.portal import factories as pf
+
+
+def _rich_person(world):
+    p = world.person_a
+    p.household.members.append(
+        HouseholdMember(role=MemberRole.CHILD, first_name="Åsa", birth_date=date(2018, 1, 1))
+    )
+    app = pf.application(p, "2026-02", items=[("cost", "rent", 6400)])
+    attachments.store_upload(
+        p, FileStorage(io.BytesIO(pf.PDF_BYTES), "hyra.pdf"), application=app, document_type="rent"
+    )
+    pf.decision(app, world.caseworker, reasons="Beviljat enligt riksnormen – se beräkning.")
+    pf.plan(p, [world.activity_a])
+    pf.event(p, world.activity_a, "in", pf.local(date(2026, 3, 9), "09:00"))
+    pf.absence(p, pf.local(date(2026, 3, 2), "09:00"), pf.local(date(2026, 3, 2), "12:00"))
+    db.session.add(
+        DeclinedOffer(person_id=p.id, activity_id=world.activity_a.id, date=date(2026, 2, 2))
+    )
+    db.session.add(
+        SanctionDecision(
+            person_id=p.id,
+            month="2026-02",
+            kind=SanctionKind.NO_ACTION,
+            individual_assessment="Ingen åtgärd efter individuell bedömning.",
+            decided_by_id=world.caseworker.id,
+        )
+    )
+    db.session.add(
+        OutboxMessage(
+            person_id=p.id,
+            channel=Channel.EMAIL,
+            kind="decision",
+            recipient="alma@example.se",
+            body="Du har fått ett beslut.",
+            dedupe_key="decision:a",
+        )
+    )
+    db.session.add(
+        AuditEntry(
+            actor_user_id=world.caseworker.id,
+            actor_role="caseworker",
+            action="read",
+            object_type="application",
+            person_id=p.id,
+        )
+    )
+    # The other person's rows must never appear.
+    pf.application(world.person_b, "2026-02", items=[("cost", "rent", 9999)])
+    pf.absence(
+        world.person_b, pf.local(date(2026, 3, 3), "09:00"), pf.local(date(2026, 3, 3), "10:00")
+    )
+    db.session.commit()
+
+
+def test_collect_has_every_section_and_only_my_rows(world, app):
+    _rich_person(world)
+    data = my_data.collect(world.person_a)
+    assert data["person"]["personnummer"] == world.person_a.identity.personnummer
+    assert [m["first_name"] for m in data["household_members"]] == ["Åsa"]
+    assert [a["month"] for a in data["applications"]] == ["2026-02"]
+    assert data["applications"][0]["lines"][0]["amount_sek"] == 6400
+    assert data["attachments"][0]["filename"] == "hyra.pdf"
+    assert data["attachments"][0]["application_month"] == "2026-02"
+    assert data["decisions"][0]["reasons"].startswith("Beviljat")
+    assert len(data["plans"]) == 1 and data["plans"][0]["activities"][0]["site"] == "Plats A"
+    assert len(data["attendance_events"]) == 1 and len(data["absences"]) == 1
+    assert data["declined_offers"][0]["activity"] == world.activity_a.name
+    assert data["sanction_decisions"][0]["kind"] == "no_action"
+    assert data["notices"][0]["body"] == "Du har fått ett beslut."
+    assert data["access_log"][0] == {
+        "at": data["access_log"][0]["at"],
+        "actor_role": "caseworker",
+        "action": "read",
+        "object_type": "application",
+        "why": "",
+    }
+    for key in (
+        "assessments",
+        "statuses",
+        "external_occupations",
+        "compliance_results",
+        "personal_cards",
+    ):
+        assert data[key] == []
+    text = json.dumps(data, ensure_ascii=False)
+    assert "9999" not in text and world.person_b.identity.personnummer not in text
+    # Staff identities are left out.
+    assert world.caseworker.email not in text and world.caseworker.name not in text
+
+
+def test_json_download(client, world, now, login):
+    _rich_person(world)
+    login(world.person_a)
+    resp = client.get("/mina-uppgifter/mina-uppgifter.json")
+    assert resp.status_code == 200
+    assert resp.mimetype == "application/json"
+    assert "attachment" in resp.headers["Content-Disposition"]
+    assert resp.headers["Cache-Control"] == "private, no-store"
+    data = json.loads(resp.data)
+    assert data["person"]["first_name"] == "Alma"
+
+
+def test_pdf_download_is_readable_with_swedish_letters(client, world, now, login):
+    _rich_person(world)
+    login(world.person_a)
+    resp = client.get("/mina-uppgifter/mina-uppgifter.pdf")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    assert resp.data.startswith(b"%PDF")
+    pdf = my_data.to_pdf(my_data.collect(world.person_a))
+    assert pdf.startswith(b"%PDF") and len(pdf) > 2000
+
+
+def test_pdf_text_survives_characters_outside_latin1(app, world):
+    data = my_data.collect(world.person_a)
+    data["person"]["first_name"] = "Ali – علي"
+    assert my_data.to_pdf(data).startswith(b"%PDF")
+    assert my_data._latin1("Åsa – Ölme “x” علي") == 'Åsa - Ölme "x" ???'
+
+
+def test_page_shows_counts_and_links(client, world, now, login):
+    _rich_person(world)
+    login(world.person_a)
+    page = client.get("/mina-uppgifter").get_data(as_text=True)
+    assert "Ladda ner som PDF" in page and "Ladda ner som JSON" in page
+    assert "/mina-uppgifter/mina-uppgifter.pdf" in page
+
+
+def test_english_pdf(client, world, now, login):
+    login(world.person_a)
+    client.post("/language", data={"lang": "en"})
+    resp = client.get("/mina-uppgifter/mina-uppgifter.pdf")
+    assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
