@@ -67,7 +67,7 @@ from portal.services import (
 
 bp = Blueprint("portal", __name__)
 
-nav.register("applicant", "portal.home", _l("Start"))
+nav.register("applicant", "portal.home", _l("Start"), order=0)
 nav.register("applicant", "portal.applications", _l("Ansökan"))
 nav.register("applicant", "portal.plan", _l("Min plan"))
 nav.register("applicant", "portal.attendance", _l("Närvaro"))
