@@ -87,6 +87,7 @@ class AttendanceEvent(Base):
         sa.UniqueConstraint("event_id"),
         sa.Index("ix_attendance_event_person_occurred", "person_id", "occurred_at"),
         sa.Index("ix_attendance_event_site_occurred", "site_id", "occurred_at"),
+        sa.Index("ix_attendance_event_device_occurred", "device_id", "occurred_at"),
         sa.CheckConstraint(
             "kind NOT IN ('annul', 'correction') OR supersedes_id IS NOT NULL", "supersedes"
         ),
@@ -123,3 +124,6 @@ class AttendanceEvent(Base):
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     distance_m: Mapped[int | None]
+    #: The device's clock minus the server's when the event arrived, in seconds (fraud review
+    #: flags more than five minutes); None when the device did not say.
+    clock_skew_s: Mapped[int | None]

@@ -1,0 +1,441 @@
+"""Benchmark: a morning rush of check-in scans under gunicorn, against a bare baseline.
+
+Builds a fresh database (a SQLite file by default; PostgreSQL when BENCH_DATABASE_URL is set, in a
+dedicated database named ``<name>_checkin`` that is dropped afterwards), with one site, one
+activity and BENCH_PEOPLE people enrolled in it, each with a printed card, and BENCH_DEVICES
+enrolled scanners. Then, in the same run and on the same database:
+
+(a) the app under gunicorn (2 sync workers) on 127.0.0.1: every person is scanned in once through
+    POST /api/checkin/v1/scans by BENCH_CLIENTS concurrent clients (keep-alive
+    connections); a share of the scans is sent twice with the same event id, as a scanner does
+    when an answer is lost;
+(b) the baseline: a minimal WSGI app of this file under the same gunicorn settings, inserting one
+    row per request (JSON body in, one INSERT, commit, JSON out) into the same database.
+
+Lost and duplicated scans are counted from the database afterwards: every event id that got a
+2xx answer must be stored exactly once, and nothing else may be stored. Rate limiting is switched
+off for the run (it is per device and would throttle the synthetic rush, not the server).
+
+The last line is ``checkin requests=N rps=R baseline_rps=B ratio=R/B p99_ms=P baseline_p99_ms=Q
+lost=0 duplicated=0``.
+
+Environment: BENCH_DATABASE_URL, BENCH_PEOPLE (default 3000), BENCH_CLIENTS (8),
+BENCH_DEVICES (= clients), BENCH_REPEAT_SHARE (0.05), BENCH_KEEP=1 (keep the database).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import queue
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-secret-key-that-is-long-enough-0123456789"
+HOST = "127.0.0.1"  # loopback only
+WORKERS = 2
+
+
+# --- The database ---------------------------------------------------------------------------
+
+
+def _sa_url(url: str) -> str:
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _pg_url(base: str) -> str:
+    url = sa.make_url(_sa_url(base))
+    return url.set(database=f"{url.database or 'bench'}_checkin").render_as_string(
+        hide_password=False
+    )
+
+
+def _admin_pg(url: str, *statements: str) -> None:
+    target = sa.make_url(url)
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for statement in statements:
+            conn.execute(sa.text(statement.format(db=target.database)))
+    admin.dispose()
+
+
+BASELINE_TABLE = sa.Table(
+    "bench_baseline",
+    sa.MetaData(),
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def _scan_day(now: datetime) -> datetime:
+    """A moment on a working day: now if today is one, else 10:00 on the last working day."""
+    from portal.compliance.engine import is_working_day
+    from portal.i18n import STOCKHOLM
+
+    local = now.astimezone(STOCKHOLM)
+    if is_working_day(local.date()):
+        return now
+    day = local.date()
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return datetime.combine(day, datetime.min.time().replace(hour=10), tzinfo=STOCKHOLM)
+
+
+def build(url: str, people: int, devices: int) -> tuple[list[str], list[str]]:
+    """Migrate, fill, and return the people's card codes and the devices' tokens."""
+    from flask_migrate import upgrade
+
+    from checkin import services
+    from portal import create_app
+    from portal.extensions import db
+    from portal.models import (
+        Activity,
+        ActivitySession,
+        ActivityType,
+        Enrolment,
+        Household,
+        Municipality,
+        MunicipalitySettings,
+        Person,
+        PersonIdentity,
+        Site,
+        StaffRole,
+        StaffUser,
+    )
+    from portal.refs import new_ref
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": False}
+    )
+    with app.app_context(), app.test_request_context():
+        upgrade(revision="heads")
+        BASELINE_TABLE.create(db.engine, checkfirst=True)
+        m = Municipality(code="0999", name="Benchkommun")
+        db.session.add(m)
+        db.session.flush()
+        db.session.add(MunicipalitySettings(municipality_id=m.id))
+        site = Site(
+            public_ref=new_ref(), municipality_id=m.id, name="Benchplatsen", site_key=new_ref()
+        )
+        admin = StaffUser(
+            municipality_id=m.id,
+            email="bench-admin@example.org",
+            name="Bench",
+            role=StaffRole.ADMINISTRATOR,
+            password_hash="-",
+        )
+        db.session.add_all([site, admin])
+        db.session.flush()
+        start = date(2020, 1, 5)
+        activity = Activity(
+            public_ref=new_ref(),
+            site_id=site.id,
+            name="Morgonpasset",
+            type=ActivityType.JOB_SEARCH,
+            from_date=start,
+        )
+        # A session on every weekday that covers the whole day, so the rush is valid whenever
+        # the benchmark runs.
+        activity.sessions = [
+            ActivitySession(
+                weekday=wd,
+                start_time=datetime.min.time().replace(hour=0, minute=1),
+                end_time=datetime.min.time().replace(hour=23, minute=59),
+                valid_from=start,
+            )
+            for wd in range(1, 6)
+        ]
+        db.session.add(activity)
+        db.session.flush()
+        persons = []
+        for i in range(people):
+            p = Person(
+                public_ref=new_ref(),
+                municipality_id=m.id,
+                household=Household(municipality_id=m.id),
+                first_name=f"Person{i}",
+                last_name="Bench",
+                birth_date=date(1980, 1, 1),
+                identity=PersonIdentity(personnummer=f"19{i:010d}"),
+            )
+            persons.append(p)
+        db.session.add_all(persons)
+        db.session.flush()
+        db.session.add_all(
+            Enrolment(person_id=p.id, activity_id=activity.id, from_date=start) for p in persons
+        )
+        db.session.flush()
+        codes = [services.personal_code(p, printed=True) for p in persons]
+        tokens = []
+        for i in range(devices):
+            _device, enrolment = services.create_device(admin, site, f"Skanner {i + 1}")
+            tokens.append(services.enrol_device(enrolment)[1])
+        db.session.commit()
+        db.engine.dispose()
+    return codes, tokens
+
+
+# --- The baseline app -------------------------------------------------------------------------
+
+_engine = None
+
+
+def baseline_app(environ, start_response):
+    """The bare baseline: read a JSON body, insert one row, commit, answer JSON."""
+    global _engine
+    if _engine is None:
+        _engine = sa.create_engine(_sa_url(os.environ["DATABASE_URL"]), pool_pre_ping=True)
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+    with _engine.begin() as conn:
+        conn.execute(
+            BASELINE_TABLE.insert().values(
+                event_id=body["event_id"],
+                payload=json.dumps(body),
+                received_at=datetime.now(UTC),
+            )
+        )
+    out = json.dumps({"result": "accepted", "event_id": body["event_id"]}).encode()
+    start_response("201 Created", [("Content-Type", "application/json")])
+    return [out]
+
+
+# --- Running servers and clients ----------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def _serve(target: str, url: str, port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": SECRET,
+        "RATELIMIT_ENABLED": "false",
+        "DEV_LOGIN": "false",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    process = subprocess.Popen(  # noqa: S603 - a fixed argv
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"{HOST}:{port}",
+            "--log-level",
+            "warning",
+            "--chdir",
+            str(ROOT),
+            target,
+        ],
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((HOST, port), timeout=0.5):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"gunicorn for {target} exited with {process.returncode}"
+                ) from None
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn for {target} did not start")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def _rush(port: int, path: str, jobs: list[tuple[str, dict]], clients: int):
+    """Send every job (token, body) with ``clients`` concurrent keep-alive connections."""
+    work: queue.Queue = queue.Queue()
+    for i, job in enumerate(jobs):
+        work.put((i, job))
+    latencies: list[float] = [0.0] * len(jobs)
+    statuses: list[int] = [0] * len(jobs)
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        while True:
+            try:
+                i, (token, body) = work.get_nowait()
+            except queue.Empty:
+                break
+            payload = json.dumps(body)
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+            started = time.perf_counter()
+            for attempt in range(3):
+                try:
+                    conn.request("POST", path, payload, headers)
+                    response = conn.getresponse()
+                    response.read()
+                    statuses[i] = response.status
+                    break
+                except (ConnectionError, http.client.HTTPException, OSError):
+                    conn.close()
+                    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+                    if attempt == 2:
+                        statuses[i] = 0
+            latencies[i] = time.perf_counter() - started
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    return elapsed, latencies, statuses
+
+
+def _p99_ms(latencies: list[float]) -> float:
+    ordered = sorted(latencies)
+    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))] * 1000
+
+
+def _jobs(codes: list[str], tokens: list[str], repeat_share: float, occurred: datetime):
+    rng = random.Random(4)
+    jobs = []
+    for i, code in enumerate(codes):
+        body = {
+            "event_id": str(uuid.uuid4()),
+            "code": code,
+            "mode": "in",
+            "occurred_at": occurred.isoformat(),
+            "device_seq": i + 1,
+        }
+        token = tokens[i % len(tokens)]
+        jobs.append((token, body))
+        if rng.random() < repeat_share:
+            jobs.append((token, dict(body)))  # the answer was lost: the scanner sends it again
+    rng.shuffle(jobs)
+    return jobs
+
+
+def main() -> None:
+    people = int(os.environ.get("BENCH_PEOPLE", "3000"))
+    clients = int(os.environ.get("BENCH_CLIENTS", "8"))
+    devices = int(os.environ.get("BENCH_DEVICES", str(clients)))
+    repeat_share = float(os.environ.get("BENCH_REPEAT_SHARE", "0.05"))
+    base = os.environ.get("BENCH_DATABASE_URL", "").strip()
+    tmp = None
+    if base:
+        url = _pg_url(base)
+        _admin_pg(url, 'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)', 'CREATE DATABASE "{db}"')
+        backend = "postgresql"
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="bench-checkin-")
+        url = f"sqlite:///{tmp.name}/bench.sqlite3"
+        backend = "sqlite"
+    print(
+        f"building {people} people, {devices} scanners on {backend} …", file=sys.stderr, flush=True
+    )
+    codes, tokens = build(url, people, devices)
+    from portal.models import utcnow
+
+    occurred = _scan_day(utcnow())
+    jobs = _jobs(codes, tokens, repeat_share, occurred)
+
+    port = _free_port()
+    server = _serve("wsgi:app", url, port)
+    try:
+        # Warm up both workers (imports, connections) with malformed scans that store nothing.
+        _rush(
+            port,
+            "/api/checkin/v1/scans",
+            [(t, {**b, "event_id": "warm-up"}) for t, b in jobs[:20]],
+            4,
+        )
+        elapsed, latencies, statuses = _rush(port, "/api/checkin/v1/scans", jobs, clients)
+    finally:
+        _stop(server)
+
+    baseline_jobs = [(token, {**body, "event_id": str(uuid.uuid4())}) for token, body in jobs]
+    port = _free_port()
+    server = _serve("bench.checkin:baseline_app", url, port)
+    try:
+        _rush(port, "/", [(t, {**b, "event_id": str(uuid.uuid4())}) for t, b in jobs[:20]], 4)
+        b_elapsed, b_latencies, b_statuses = _rush(port, "/", baseline_jobs, clients)
+    finally:
+        _stop(server)
+
+    # Count from the database: every answered event id stored once, nothing else stored.
+    engine = sa.create_engine(_sa_url(url))
+    with engine.connect() as conn:
+        stored = conn.execute(
+            sa.text("SELECT event_id, count(*) FROM attendance_event GROUP BY event_id")
+        ).all()
+        rejected = conn.execute(
+            sa.text("SELECT count(*) FROM attendance_event WHERE status = 'rejected'")
+        ).scalar()
+        visits = conn.execute(
+            sa.text(
+                "SELECT count(DISTINCT person_id) FROM attendance_event "
+                "WHERE status = 'accepted' AND kind = 'in'"
+            )
+        ).scalar()
+    engine.dispose()
+    counts = dict(stored)
+    answered = {
+        body["event_id"] for (_, body), s in zip(jobs, statuses, strict=True) if 200 <= s < 300
+    }
+    sent = {body["event_id"] for _, body in jobs}
+    lost = len(answered - set(counts))
+    duplicated = sum(n - 1 for n in counts.values()) + len(set(counts) - sent)
+    failed = sum(1 for s in statuses if not 200 <= s < 300)
+    b_failed = sum(1 for s in b_statuses if not 200 <= s < 300)
+    rps = len(jobs) / elapsed
+    b_rps = len(baseline_jobs) / b_elapsed
+    print(
+        f"{backend}: {len(jobs)} scans ({len(jobs) - people} repeats) from {clients} clients, "
+        f"{failed} failed answers, {rejected} rejected, {visits} people checked in; "
+        f"baseline {b_failed} failed",
+        file=sys.stderr,
+        flush=True,
+    )
+    if tmp is None and not os.environ.get("BENCH_KEEP"):
+        _admin_pg(url, 'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    if tmp is not None:
+        tmp.cleanup()
+    print(
+        f"checkin requests={len(jobs)} rps={rps:.1f} baseline_rps={b_rps:.1f} "
+        f"ratio={rps / b_rps:.2f} p99_ms={_p99_ms(latencies):.1f} "
+        f"baseline_p99_ms={_p99_ms(b_latencies):.1f} lost={lost} duplicated={duplicated}"
+    )
+    if lost or duplicated or failed or visits != people:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,736 @@
+"""Benchmark: reconcile a month for a synthetic municipality of 8 000 people, then 16 000.
+
+Builds a fresh database (a SQLite file by default; PostgreSQL when BENCH_DATABASE_URL is set,
+in a dedicated database whose name is derived from it and which is dropped afterwards), fills it
+with bulk inserts, and measures in the same run:
+
+(a) fetch: running the reconciliation's queries and fetching every row, nothing else;
+(b) the full reconciliation of the month (scenarios, engine, upsert of the results, commit);
+(c) the same at 16 000 people.
+
+The last line is ``reconcile people=8000 events=N seconds=S fetch_seconds=F ratio=S/F
+scaling=S16000/S8000``. Targets on PostgreSQL: ratio <= 3, scaling <= 2.2.
+
+Environment: BENCH_DATABASE_URL, BENCH_PEOPLE (default 8000), BENCH_PROFILE=1 (cProfile of
+(b), top functions on standard error), BENCH_KEEP=1 (keep the database).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import os
+import pstats
+import random
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+MONTH = "2026-09"
+MONTH_START = date(2026, 9, 1)
+MONTH_END = date(2026, 9, 30)
+SECRET = "bench-secret-key-that-is-long-enough-0123456789"
+CHUNK = 20_000
+
+
+# --------------------------------------------------------------------------------------------
+# The database
+
+
+def _pg_url(base: str) -> tuple[str, str]:
+    """The dedicated benchmark database's URL and name, derived from BENCH_DATABASE_URL."""
+    if base.startswith("postgresql://"):
+        base = "postgresql+psycopg://" + base[len("postgresql://") :]
+    url = sa.make_url(base)
+    name = f"{url.database or 'bench'}_reconcile"
+    return url.set(database=name).render_as_string(hide_password=False), name
+
+
+def _recreate_pg(url: str) -> None:
+    target = sa.make_url(url)
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+
+
+def _drop_pg(url: str) -> None:
+    target = sa.make_url(url)
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+# --------------------------------------------------------------------------------------------
+# Synthetic data
+
+
+def _utc(day: date, at: clock) -> datetime:
+    return datetime.combine(day, at, tzinfo=STOCKHOLM).astimezone(UTC)
+
+
+def _working_days() -> list[date]:
+    import holidays
+
+    closed = holidays.Sweden(years=2026, categories=("public", "de_facto"))
+    day, days = MONTH_START, []
+    while day <= MONTH_END:
+        if day.weekday() < 5 and day not in closed:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+class Generator:
+    """Rows of a synthetic municipality, inserted in bulk; ids are assigned here."""
+
+    #: (type, weekday, start, end) of each activity kind; two plans of 30 h a week.
+    PLANS = {
+        "language+jobs": [
+            ("language", [(d, "09:00", "12:00") for d in range(1, 6)]),
+            ("job_search", [(d, "13:00", "16:00") for d in range(1, 6)]),
+        ],
+        "workplace+motivation": [
+            ("workplace", [(d, "08:00", "16:00") for d in (2, 3, 4)]),
+            ("motivation", [(d, "09:00", "12:00") for d in (1, 5)]),
+        ],
+    }
+
+    def __init__(self, conn: sa.Connection, seed: int = 2026) -> None:
+        self.conn = conn
+        self.rng = random.Random(seed)  # noqa: S311 - reproducible data, not security
+        self.ids: dict[str, int] = {}
+        self.events = 0
+        self.days = _working_days()
+
+    def next_id(self, table: str) -> int:
+        self.ids[table] = self.ids.get(table, 0) + 1
+        return self.ids[table]
+
+    def insert(self, table, rows: list[dict]) -> None:
+        """Bulk insert: COPY for the event log on PostgreSQL, executemany otherwise."""
+        if not rows:
+            return
+        if table.name == "attendance_event" and self.conn.dialect.name == "postgresql":
+            columns = list(rows[0])
+            raw = self.conn.connection.driver_connection
+            with raw.cursor() as cursor:
+                statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+                with cursor.copy(statement) as copy:
+                    for row in rows:
+                        copy.write_row([row[column] for column in columns])
+            return
+        for start in range(0, len(rows), CHUNK):
+            self.conn.execute(sa.insert(table), rows[start : start + CHUNK])
+
+    def organisation(self, units: int = 8, sites: int = 10) -> None:
+        from portal.models import (
+            Activity,
+            ActivitySession,
+            Municipality,
+            MunicipalitySettings,
+            Site,
+            StaffUser,
+            Unit,
+        )
+
+        self.municipality_id = self.next_id("municipality")
+        self.insert(
+            Municipality.__table__,
+            [{"id": self.municipality_id, "code": "9990", "name": "Benchkommun"}],
+        )
+        self.insert(
+            MunicipalitySettings.__table__,
+            [
+                {
+                    "municipality_id": self.municipality_id,
+                    "full_time_hours_per_week": Decimal(40),
+                    "mandatory_after_months": 2,
+                    "pension_age": 67,
+                    "missing_checkout": "count_to_slot_end",
+                    "extra_exemptions": ["activity_compensation"],
+                    "exempt_if_af_activity": False,
+                    "sla_first_contact_hours": 48,
+                    "sla_plan_hours": 48,
+                    "updated_at": _utc(date(2026, 1, 1), clock(9)),
+                }
+            ],
+        )
+        self.unit_ids = [self.next_id("unit") for _ in range(units)]
+        self.insert(
+            Unit.__table__,
+            [
+                {"id": uid, "municipality_id": self.municipality_id, "name": f"Enhet {uid}"}
+                for uid in self.unit_ids
+            ],
+        )
+        self.staff_id = self.next_id("staff_user")
+        self.insert(
+            StaffUser.__table__,
+            [
+                {
+                    "id": self.staff_id,
+                    "municipality_id": self.municipality_id,
+                    "email": "bench@example.se",
+                    "name": "Bench",
+                    "role": "caseworker",
+                    "unit_id": self.unit_ids[0],
+                    "password_hash": "x",
+                    "active": True,
+                    "created_at": _utc(date(2026, 1, 1), clock(9)),
+                }
+            ],
+        )
+        site_rows, activity_rows, session_rows = [], [], []
+        #: plan name -> per site: [(activity id, site id, [(session id, weekday, start, end)])]
+        self.offers: dict[str, list[list[tuple[int, int, list[tuple]]]]] = {
+            name: [] for name in self.PLANS
+        }
+        for _ in range(sites):
+            site_id = self.next_id("site")
+            site_rows.append(
+                {
+                    "id": site_id,
+                    "public_ref": uuid.uuid4().hex[:16],
+                    "municipality_id": self.municipality_id,
+                    "name": f"Plats {site_id}",
+                    "site_key": uuid.uuid4().hex,
+                    "active": True,
+                }
+            )
+            for name, parts in self.PLANS.items():
+                offer = []
+                for kind, slots in parts:
+                    activity_id = self.next_id("activity")
+                    activity_rows.append(
+                        {
+                            "id": activity_id,
+                            "public_ref": uuid.uuid4().hex[:16],
+                            "site_id": site_id,
+                            "name": f"{kind} {activity_id}",
+                            "type": kind,
+                            "from_date": date(2026, 1, 1),
+                            "active": True,
+                        }
+                    )
+                    sessions = []
+                    for weekday, start, end in slots:
+                        session_id = self.next_id("activity_session")
+                        session_rows.append(
+                            {
+                                "id": session_id,
+                                "activity_id": activity_id,
+                                "weekday": weekday,
+                                "start_time": clock.fromisoformat(start),
+                                "end_time": clock.fromisoformat(end),
+                                "valid_from": date(2026, 1, 1),
+                            }
+                        )
+                        sessions.append(
+                            (
+                                session_id,
+                                weekday,
+                                clock.fromisoformat(start),
+                                clock.fromisoformat(end),
+                            )
+                        )
+                    offer.append((activity_id, site_id, sessions))
+                self.offers[name].append(offer)
+        self.insert(Site.__table__, site_rows)
+        self.insert(Activity.__table__, activity_rows)
+        self.insert(ActivitySession.__table__, session_rows)
+
+    def people(self, count: int) -> None:
+        """``count`` people with decisions, assessments, plans and a month of scans."""
+        from portal.models import (
+            AbsenceReport,
+            Application,
+            Assessment,
+            AttendanceEvent,
+            Decision,
+            DeclinedOffer,
+            ExternalOccupation,
+            Household,
+            HouseholdMember,
+            Person,
+            PersonStatus,
+            PlanItem,
+            PlanVersion,
+        )
+
+        rng = self.rng
+        rows: dict[str, list[dict]] = {
+            name: []
+            for name in (
+                "household",
+                "member",
+                "person",
+                "application",
+                "decision",
+                "assessment",
+                "status",
+                "external",
+                "version",
+                "item",
+                "absence",
+                "declined",
+            )
+        }
+        events: list[dict] = []
+        created = _utc(date(2026, 6, 1), clock(9))
+        for _ in range(count):
+            household_id = self.next_id("household")
+            rows["household"].append(
+                {"id": household_id, "municipality_id": self.municipality_id, "created_at": created}
+            )
+            person_id = self.next_id("person")
+            born = date(rng.randint(1960, 2004), rng.randint(1, 12), rng.randint(1, 28))
+            rows["person"].append(
+                {
+                    "id": person_id,
+                    "public_ref": uuid.uuid4().hex[:16],
+                    "municipality_id": self.municipality_id,
+                    "household_id": household_id,
+                    "unit_id": rng.choice(self.unit_ids),
+                    "first_name": "Person",
+                    "last_name": str(person_id),
+                    "birth_date": born,
+                    "gender": rng.choice(["woman", "man"]),
+                    "language": "sv",
+                    "notify_email": True,
+                    "notify_sms": False,
+                    "created_at": created,
+                }
+            )
+            if rng.random() < 0.35:
+                for _ in range(rng.randint(1, 3)):
+                    rows["member"].append(
+                        {
+                            "id": self.next_id("household_member"),
+                            "household_id": household_id,
+                            "role": "child",
+                            "first_name": "Barn",
+                            "birth_date": date(rng.randint(2008, 2026), rng.randint(1, 8), 1),
+                            "at_school": False,
+                            "lunch_at_preschool": False,
+                        }
+                    )
+            roll = rng.random()
+            months = ["2026-07", "2026-08", "2026-09"] if roll < 0.85 else ["2026-09"]
+            if roll > 0.97:
+                months = ["2026-05"]  # had assistance earlier in the year: not subject now
+            for month in months:
+                application_id = self.next_id("application")
+                rows["application"].append(
+                    {
+                        "id": application_id,
+                        "public_ref": uuid.uuid4().hex[:16],
+                        "person_id": person_id,
+                        "household_id": household_id,
+                        "month": month,
+                        "state": "decided",
+                        "current_step": "review",
+                        "answers": {},
+                        "created_at": created,
+                        "updated_at": created,
+                    }
+                )
+                rows["decision"].append(
+                    {
+                        "id": self.next_id("decision"),
+                        "application_id": application_id,
+                        "person_id": person_id,
+                        "month": month,
+                        "outcome": "approved" if rng.random() < 0.97 else "partly_approved",
+                        "amount_sek": 9000,
+                        "reasons": "Beviljat.",
+                        "decided_by_id": self.staff_id,
+                        "decided_at": _utc(date.fromisoformat(month + "-01"), clock(10)),
+                    }
+                )
+            participation = rng.choice([100] * 8 + [75, 50])
+            rows["assessment"].append(
+                {
+                    "id": self.next_id("assessment"),
+                    "person_id": person_id,
+                    "valid_from": date(2026, 6, 15),
+                    "participation_percent": participation,
+                    "work_capacity_percent": participation,
+                    "reason": "unemployment",
+                    "requirement_from": date(2026, 9, 1) if len(months) == 1 else None,
+                    "note": "",
+                    "assessed_at": created,
+                }
+            )
+            if rng.random() < 0.04:
+                rows["status"].append(
+                    {
+                        "id": self.next_id("person_status"),
+                        "person_id": person_id,
+                        "kind": rng.choice(
+                            ["parental_leave", "sick_leave", "activity_compensation"]
+                        ),
+                        "from_date": date(2026, 9, rng.randint(1, 20)),
+                        "to_date": None,
+                        "note": "",
+                        "recorded_at": created,
+                    }
+                )
+            if rng.random() < 0.15:
+                rows["external"].append(
+                    {
+                        "id": self.next_id("external_occupation"),
+                        "person_id": person_id,
+                        "kind": rng.choice(["work", "studies", "af_programme"]),
+                        "hours_per_week": Decimal(rng.choice([5, 10, 12.5, 20])),
+                        "from_date": date(2026, 8, 1),
+                        "to_date": None,
+                        "description": "",
+                        "source": "manual",
+                        "recorded_at": created,
+                    }
+                )
+            plan_name = rng.choice(list(self.PLANS))
+            offer = rng.choice(self.offers[plan_name])
+            version_id = self.next_id("plan_version")
+            rows["version"].append(
+                {
+                    "id": version_id,
+                    "person_id": person_id,
+                    "version": 1,
+                    "valid_from": date(2026, 7, 1),
+                    "purpose": "Närmare arbete.",
+                    "follow_up_date": date(2026, 10, 1),
+                    "note": "",
+                    "created_at": created,
+                }
+            )
+            plan = [(activity_id, site_id, sessions) for activity_id, site_id, sessions in offer]
+            for activity_id, _, _ in plan:
+                rows["item"].append(
+                    {
+                        "id": self.next_id("plan_item"),
+                        "plan_version_id": version_id,
+                        "activity_id": activity_id,
+                        "session_ids": [],
+                        "from_date": date(2026, 7, 1),
+                        "to_date": None,
+                    }
+                )
+            change = None
+            if rng.random() < 0.1:  # a new plan version in the middle of the month
+                change = date(2026, 9, 16)
+                new_version = self.next_id("plan_version")
+                rows["version"].append(
+                    {
+                        "id": new_version,
+                        "person_id": person_id,
+                        "version": 2,
+                        "valid_from": change,
+                        "purpose": "Mer praktik.",
+                        "follow_up_date": date(2026, 11, 1),
+                        "note": "",
+                        "created_at": _utc(date(2026, 9, 14), clock(11)),
+                    }
+                )
+                first_activity, _, first_sessions = plan[0]
+                kept = [s[0] for s in first_sessions if s[1] in (1, 3, 5)]
+                rows["item"].append(
+                    {
+                        "id": self.next_id("plan_item"),
+                        "plan_version_id": new_version,
+                        "activity_id": first_activity,
+                        "session_ids": kept,
+                        "from_date": change,
+                        "to_date": None,
+                    }
+                )
+                plan = [(first_activity, plan[0][1], [s for s in first_sessions if s[0] in kept])]
+            if rng.random() < 0.02:
+                rows["declined"].append(
+                    {
+                        "id": self.next_id("declined_offer"),
+                        "person_id": person_id,
+                        "activity_id": offer[-1][0],
+                        "date": date(2026, 9, rng.randint(1, 30)),
+                        "acceptable_reason": rng.random() < 0.5,
+                        "note": "",
+                        "recorded_at": created,
+                    }
+                )
+            self._scans(person_id, offer, plan, change, events, rows["absence"])
+        self.insert(Household.__table__, rows["household"])
+        self.insert(Person.__table__, rows["person"])
+        self.insert(HouseholdMember.__table__, rows["member"])
+        self.insert(Application.__table__, rows["application"])
+        self.insert(Decision.__table__, rows["decision"])
+        self.insert(Assessment.__table__, rows["assessment"])
+        self.insert(PersonStatus.__table__, rows["status"])
+        self.insert(ExternalOccupation.__table__, rows["external"])
+        self.insert(PlanVersion.__table__, rows["version"])
+        self.insert(PlanItem.__table__, rows["item"])
+        self.insert(AbsenceReport.__table__, rows["absence"])
+        self.insert(DeclinedOffer.__table__, rows["declined"])
+        self.insert(AttendanceEvent.__table__, events)
+        self.events += len(events)
+
+    def _scans(self, person_id, offer, plan_after, change, events, absences) -> None:
+        """A month of scans with the usual noise: late, early, missing check-outs, absences."""
+        rng = self.rng
+        for day in self.days:
+            plan = offer if change is None or day < change else plan_after
+            for activity_id, site_id, sessions in plan:
+                for session_id, weekday, start, end in sessions:
+                    if weekday != day.isoweekday():
+                        continue
+                    begins, ends = _utc(day, start), _utc(day, end)
+                    roll = rng.random()
+                    if roll < 0.05:  # away; most report it
+                        if rng.random() < 0.75:
+                            absences.append(
+                                {
+                                    "id": self.next_id("absence_report"),
+                                    "public_ref": uuid.uuid4().hex[:16],
+                                    "person_id": person_id,
+                                    "from_at": begins,
+                                    "to_at": ends,
+                                    "reason": rng.choice(["sick", "child_sick", "medical"]),
+                                    "description": "",
+                                    "decision": rng.choice(
+                                        ["approved", "approved", "pending", "rejected"]
+                                    ),
+                                    "decision_note": "",
+                                    "created_at": begins,
+                                }
+                            )
+                        continue
+                    late = rng.randint(5, 45) if roll < 0.15 else -rng.randint(0, 10)
+                    came = begins + timedelta(minutes=late, seconds=rng.randint(0, 59))
+                    scan = self._event(person_id, activity_id, site_id, session_id, "in", came)
+                    events.append(scan)
+                    if rng.random() < 0.01:  # double scan at the door
+                        events.append(
+                            self._event(
+                                person_id,
+                                activity_id,
+                                site_id,
+                                session_id,
+                                "in",
+                                came + timedelta(seconds=20),
+                            )
+                        )
+                    if rng.random() < 0.005:  # corrected by staff
+                        events.append(
+                            self._event(
+                                person_id, activity_id, site_id, session_id, "correction",
+                                begins, supersedes=scan["id"], source="manual",
+                            )
+                        )  # fmt: skip
+                    if rng.random() < 0.005:  # a rejected scan (revoked card)
+                        rejected = self._event(
+                            person_id, activity_id, site_id, session_id, "in", came
+                        )
+                        rejected.update(status="rejected", reason="revoked_card")
+                        events.append(rejected)
+                    if roll > 0.92:  # forgot to check out: closed at the session's end
+                        closing = self._event(
+                            person_id, activity_id, site_id, session_id, "auto_close", ends
+                        )
+                        closing.update(source="auto", status="flagged", reason="missing_checkout")
+                        events.append(closing)
+                        continue
+                    early = rng.randint(10, 60) if roll > 0.88 else -rng.randint(0, 8)
+                    left = ends - timedelta(minutes=early, seconds=rng.randint(0, 59))
+                    out = self._event(person_id, activity_id, site_id, session_id, "out", left)
+                    events.append(out)
+                    if rng.random() < 0.002:  # a check-out by mistake, annulled
+                        events.append(
+                            self._event(
+                                person_id, activity_id, site_id, session_id, "annul",
+                                left + timedelta(hours=2), supersedes=out["id"], source="manual",
+                            )
+                        )  # fmt: skip
+
+    def _event(
+        self,
+        person_id,
+        activity_id,
+        site_id,
+        session_id,
+        kind,
+        at,
+        supersedes=None,
+        source="staff_scan",
+    ) -> dict:
+        return {
+            "id": self.next_id("attendance_event"),
+            "event_id": str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
+            "person_id": person_id,
+            "site_id": site_id,
+            "activity_id": activity_id,
+            "session_id": session_id,
+            "kind": kind,
+            "source": source,
+            "occurred_at": at,
+            "received_at": at + timedelta(seconds=1),
+            "offline": False,
+            "status": "accepted",
+            "reason": None,
+            "supersedes_id": supersedes,
+            "note": "",
+        }
+
+
+def _fix_sequences(conn: sa.Connection) -> None:
+    """Explicit ids leave PostgreSQL's sequences behind; move them past the rows."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in ("compliance_result", "audit_entry"):
+        conn.execute(
+            sa.text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            )
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Measuring
+
+
+def _timed(action) -> tuple[float, object]:
+    started, cpu = time.perf_counter(), time.process_time()
+    outcome = action()
+    seconds = time.perf_counter() - started
+    print(
+        f"    ({seconds:.2f} s wall, {time.process_time() - cpu:.2f} s CPU in Python)",
+        file=sys.stderr,
+    )
+    return seconds, outcome
+
+
+def _measure(db, municipality_id: int, profile: bool) -> tuple[float, float, int, int]:
+    """(reconcile seconds, fetch seconds, people, events) for the month."""
+    from portal.compliance.reconcile import Scope, fetch_rows, reconcile
+
+    scope = Scope(municipality_id)
+    fetch_rows(scope, MONTH_START, MONTH_END)  # warm the database's caches
+    db.session.rollback()
+    fetch_seconds, rows = _timed(lambda: fetch_rows(scope, MONTH_START, MONTH_END))
+    del rows
+    db.session.rollback()
+    profiler = cProfile.Profile() if profile else None
+
+    def run():
+        if profiler:
+            profiler.enable()
+        summary = reconcile(MONTH_START, MONTH_END, municipality_id=municipality_id)
+        db.session.commit()
+        if profiler:
+            profiler.disable()
+        return summary
+
+    seconds, summary = _timed(run)
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+        print(out.getvalue(), file=sys.stderr)
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+        print(out.getvalue(), file=sys.stderr)
+    return seconds, fetch_seconds, summary.people, summary.events
+
+
+def main() -> int:
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.extensions import db
+    from portal.models import ComplianceResult
+
+    people = int(os.environ.get("BENCH_PEOPLE", "8000"))
+    profile = os.environ.get("BENCH_PROFILE") == "1"
+    keep = os.environ.get("BENCH_KEEP") == "1"
+    base = os.environ.get("BENCH_DATABASE_URL", "").strip()
+    workdir = tempfile.mkdtemp(prefix="bench-reconcile-")
+    if base:
+        url, name = _pg_url(base)
+        _recreate_pg(url)
+        where = f"PostgreSQL database {name}"
+    else:
+        url = f"sqlite:///{workdir}/bench.sqlite3"
+        where = f"SQLite {workdir}/bench.sqlite3"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "UPLOAD_DIR": workdir})
+    try:
+        with app.app_context():
+            import logging
+
+            logging.getLogger("alembic").setLevel(logging.WARNING)
+            upgrade(revision="heads")
+            generator = Generator(db.session.connection())
+            started = time.perf_counter()
+            generator.organisation()
+            generator.people(people)
+            _fix_sequences(db.session.connection())
+            db.session.commit()
+            if base:
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(sa.text("VACUUM ANALYZE"))
+            print(
+                f"built {people} people, {generator.events} events in {where} "
+                f"({time.perf_counter() - started:.1f} s)",
+                file=sys.stderr,
+            )
+            seconds, fetch_seconds, counted, events = _measure(
+                db, generator.municipality_id, profile
+            )
+            print(
+                f"  {counted} people: fetch {fetch_seconds:.2f} s, reconcile {seconds:.2f} s",
+                file=sys.stderr,
+            )
+
+            generator.conn = db.session.connection()
+            generator.people(people)
+            # Both runs start from no stored results, so both measure the same work.
+            db.session.execute(sa.delete(ComplianceResult))
+            db.session.commit()
+            if base:
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(sa.text("VACUUM ANALYZE"))
+            double, double_fetch, double_people, double_events = _measure(
+                db, generator.municipality_id, False
+            )
+            print(
+                f"  {double_people} people ({double_events} events): fetch {double_fetch:.2f} s,"
+                f" reconcile {double:.2f} s",
+                file=sys.stderr,
+            )
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if base and not keep:
+            _drop_pg(url)
+    print(
+        f"reconcile people={counted} events={events} seconds={seconds:.2f} "
+        f"fetch_seconds={fetch_seconds:.2f} ratio={seconds / fetch_seconds:.2f} "
+        f"scaling={double / seconds:.2f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

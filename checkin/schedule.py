@@ -1,0 +1,185 @@
+"""Who is expected where and when: the sessions of a person's plan and enrolments on a day.
+
+A person is expected at a session when, on that day, the activity runs, the session recurs on
+that weekday, and the person has either an enrolment (status enrolled) or an item in their
+current plan version for the activity (limited to its chosen sessions, if any). Sessions occur
+on working days only (compliance-rules.md §2: no slots on public or de-facto holidays).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+
+import sqlalchemy as sa
+
+from portal.compliance.engine import is_working_day
+from portal.extensions import db
+from portal.i18n import STOCKHOLM
+from portal.models import (
+    Activity,
+    ActivitySession,
+    Enrolment,
+    EnrolmentStatus,
+    PlanItem,
+    PlanVersion,
+)
+
+#: A check-in is matched to a session from this long before it starts …
+EARLY = timedelta(minutes=60)
+#: … until its end; a check-out (with no open visit to close) until this long after the end.
+LATE_OUT = timedelta(minutes=120)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """One person expected at one session of an activity on a day."""
+
+    person_id: int
+    activity: Activity
+    session: ActivitySession
+    day: date
+
+    @property
+    def starts_at(self) -> datetime:
+        return local_moment(self.day, self.session.start_time)
+
+    @property
+    def ends_at(self) -> datetime:
+        return local_moment(self.day, self.session.end_time)
+
+
+def local_moment(day: date, clock) -> datetime:
+    """A Stockholm wall-clock time on a day, as UTC (DST-aware)."""
+    return datetime.combine(day, clock, tzinfo=STOCKHOLM).astimezone(UTC)
+
+
+def local_day(moment: datetime) -> date:
+    """The Stockholm date of a UTC moment."""
+    return moment.astimezone(STOCKHOLM).date()
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The UTC start and end of a Stockholm day (23 or 25 hours long at DST changes)."""
+    start = datetime.combine(day, datetime.min.time(), tzinfo=STOCKHOLM)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=STOCKHOLM)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+@cache
+def _expected_query(by_person: bool, by_site: bool) -> sa.Select:
+    """The day's sessions joined to the union of enrolments and current plan items.
+
+    Built once per shape with bound parameters (day, weekday, ids): a scan runs it for every
+    check-in, and building the statement costs more than running it.
+    """
+    day = sa.bindparam("day", type_=sa.Date)
+    enrolled = sa.select(
+        Enrolment.person_id.label("person_id"),
+        Enrolment.activity_id.label("activity_id"),
+        sa.cast(sa.null(), sa.JSON).label("session_ids"),
+    ).where(
+        Enrolment.status == EnrolmentStatus.ENROLLED,
+        Enrolment.from_date <= day,
+        sa.or_(Enrolment.to_date.is_(None), Enrolment.to_date >= day),
+    )
+    latest = (
+        sa.select(PlanVersion.person_id, sa.func.max(PlanVersion.version).label("version"))
+        .where(PlanVersion.valid_from <= day)
+        .group_by(PlanVersion.person_id)
+    )
+    if by_person:
+        person_ids = sa.bindparam("person_ids", expanding=True)
+        enrolled = enrolled.where(Enrolment.person_id.in_(person_ids))
+        latest = latest.where(PlanVersion.person_id.in_(person_ids))
+    latest = latest.subquery()
+    planned = (
+        sa.select(PlanVersion.person_id, PlanItem.activity_id, PlanItem.session_ids)
+        .join(PlanVersion, PlanItem.plan_version_id == PlanVersion.id)
+        .join(
+            latest,
+            sa.and_(
+                latest.c.person_id == PlanVersion.person_id,
+                latest.c.version == PlanVersion.version,
+            ),
+        )
+        .where(
+            PlanItem.from_date <= day,
+            sa.or_(PlanItem.to_date.is_(None), PlanItem.to_date >= day),
+        )
+    )
+    source = sa.union_all(enrolled, planned).subquery()
+    query = (
+        sa.select(ActivitySession, Activity, source.c.person_id, source.c.session_ids)
+        .join(Activity, ActivitySession.activity_id == Activity.id)
+        .join(source, source.c.activity_id == Activity.id)
+        .where(
+            Activity.active.is_(True),
+            Activity.from_date <= day,
+            sa.or_(Activity.to_date.is_(None), Activity.to_date >= day),
+            ActivitySession.weekday == sa.bindparam("weekday", type_=sa.Integer),
+            ActivitySession.valid_from <= day,
+            sa.or_(ActivitySession.valid_to.is_(None), ActivitySession.valid_to >= day),
+        )
+    )
+    if by_site:
+        query = query.where(Activity.site_id.in_(sa.bindparam("site_ids", expanding=True)))
+    return query
+
+
+def expected_on(
+    day: date, *, site_ids: set[int] | None = None, person_ids: set[int] | None = None
+) -> list[Expected]:
+    """Everyone expected on a day, optionally limited to some sites and/or people (one query)."""
+    if not is_working_day(day) or site_ids == set() or person_ids == set():
+        return []
+    params: dict = {"day": day, "weekday": day.isoweekday()}
+    if person_ids is not None:
+        params["person_ids"] = sorted(person_ids)
+    if site_ids is not None:
+        params["site_ids"] = sorted(site_ids)
+    query = _expected_query(person_ids is not None, site_ids is not None)
+
+    # (person, activity) -> the sessions they attend; None = every session of the activity.
+    wanted: dict[tuple[int, int], set[int] | None] = {}
+    sessions: dict[int, ActivitySession] = {}
+    for session, _activity, person_id, session_ids in db.session.execute(query, params):
+        sessions[session.id] = session
+        key = (person_id, session.activity_id)
+        if key in wanted and wanted[key] is None:
+            continue
+        if not session_ids:  # an enrolment, or a plan item with every session
+            wanted[key] = None
+        else:
+            wanted[key] = (wanted.get(key) or set()) | {int(s) for s in session_ids}
+    people_of: dict[int, list[tuple[int, set[int] | None]]] = {}
+    for (person_id, activity_id), only in wanted.items():
+        people_of.setdefault(activity_id, []).append((person_id, only))
+    rows = [
+        Expected(person_id, session.activity, session, day)
+        for session in sessions.values()
+        for person_id, only in people_of.get(session.activity_id, [])
+        if only is None or session.id in only
+    ]
+    rows.sort(key=lambda e: (e.session.start_time, e.activity.name, e.person_id))
+    return rows
+
+
+def distance(expected: Expected, moment: datetime) -> timedelta:
+    """How far a moment lies outside a session (zero inside it)."""
+    if moment < expected.starts_at:
+        return expected.starts_at - moment
+    if moment > expected.ends_at:
+        return moment - expected.ends_at
+    return timedelta(0)
+
+
+def closest(
+    candidates: list[Expected], moment: datetime, *, before: timedelta, after: timedelta
+) -> Expected | None:
+    """The session closest in time to a moment, if one lies within the allowed margins."""
+    fitting = [e for e in candidates if e.starts_at - before <= moment <= e.ends_at + after]
+    if not fitting:
+        return None
+    return min(fitting, key=lambda e: (distance(e, moment), e.starts_at))

@@ -1,0 +1,1280 @@
+"""Check-in's domain operations, as plain functions (pretix's ``perform_checkin`` habit).
+
+Each operation is one transaction: it adds and flushes, and the request (or CLI command)
+commits. Scans are idempotent on the client's event id through the unique constraint: the row is
+inserted in a SAVEPOINT and an IntegrityError means "seen before", never read-then-write. Scans
+of one person are serialised with a row lock on the person, so two devices scanning the same
+person at once cannot both open a visit. Refusals raise DomainError (ScanRejected for scans,
+after the rejected scan has been stored) with a stable code.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from checkin import codes, schedule
+from portal import audit
+from portal.attendance import EventFact, Visit, derive_visits
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import (
+    Activity,
+    ActivitySession,
+    AttendanceEvent,
+    Device,
+    DeviceEnrolmentCode,
+    EventKind,
+    EventSource,
+    EventStatus,
+    Person,
+    PersonalCard,
+    SigningKey,
+    Site,
+    StaffUser,
+    utcnow,
+)
+from portal.refs import new_ref
+
+#: The stable codes of refused scans and what they mean to the person at the scanner.
+MESSAGES = {
+    "unknown_code": _l("Koden känns inte igen."),
+    "bad_signature": _l("Koden är inte äkta eller har ändrats."),
+    "revoked_card": _l("Kortet är spärrat. Använd ditt nya kort eller visa koden i mobilen."),
+    "expired_code": _l("Koden har gått ut. Skanna en ny kod."),
+    "wrong_site": _l("Personen ska vara på en annan plats just nu."),
+    "not_enrolled": _l("Personen har ingen aktivitet här just nu."),
+    "device_revoked": _l("Den här enheten är avregistrerad. Kontakta en administratör."),
+    "unauthorized": _l("Enheten är inte registrerad."),
+    "refused_offline": _l("Personen släpptes inte in när enheten var utan nät."),
+    "invalid_request": _l("Begäran är felaktig."),
+    "enrolment_code_invalid": _l("Koden är fel, redan använd eller för gammal."),
+    "event_not_correctable": _l("Den här händelsen går inte att rätta."),
+    "not_found": _l("Hittades inte."),
+}
+#: Codes of refusals where the person was still identified by a genuine code.
+IDENTIFIED_REFUSALS = {"revoked_card", "expired_code", "wrong_site", "not_enrolled"}
+#: A self check-in repeated within this time shows the first result instead of toggling.
+SELF_SCAN_REPEAT = timedelta(minutes=2)
+#: How long a grace token carries a scanned site code through sign-in.
+GRACE_SECONDS = 600
+#: How long an enrolment code is valid.
+ENROLMENT_CODE_TTL = timedelta(hours=24)
+#: Offline events older than this, or this far in the future, are refused as malformed.
+MAX_EVENT_AGE = timedelta(days=31)
+MAX_EVENT_AHEAD = timedelta(days=1)
+#: Device rows are written at most this often for "last seen" (a write per scan would
+#: serialise a device's scans on its row for no benefit).
+LAST_SEEN_EVERY = timedelta(seconds=60)
+#: An enrolment code: 12 characters without look-alikes (no 0/O, 1/I/L), shown in groups of 4.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def refusal(code: str, status: int = 422) -> DomainError:
+    """A DomainError with the message for a stable code (translated when it is shown)."""
+    return DomainError(code, MESSAGES.get(code, code), status)
+
+
+class ScanRejected(DomainError):
+    """A refused scan; the rejected event has been stored (commit it before answering)."""
+
+    status = 422
+
+    def __init__(self, code: str, event: AttendanceEvent | None, person: Person | None):
+        super().__init__(code, MESSAGES.get(code, code))
+        self.event = event
+        self.person = person
+
+
+class _Refusal(Exception):
+    """Internal: a scan that cannot be accepted, with the person if the code was genuine."""
+
+    def __init__(self, code: str, person: Person | None = None):
+        super().__init__(code)
+        self.code = code
+        self.person = person
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+# --- Signing keys and personal cards -------------------------------------------------------
+
+
+def current_signing_key() -> SigningKey:
+    """The key that signs new codes: the newest one not retired (made on first use)."""
+    key = db.session.scalar(
+        sa.select(SigningKey)
+        .where(SigningKey.retired_at.is_(None))
+        .order_by(SigningKey.created_at.desc(), SigningKey.id.desc())
+        .limit(1)
+    )
+    return key or rotate_signing_key()
+
+
+def rotate_signing_key() -> SigningKey:
+    """Make a new signing key and retire the others; old cards keep verifying by key id."""
+    now = utcnow()
+    db.session.execute(
+        sa.update(SigningKey).where(SigningKey.retired_at.is_(None)).values(retired_at=now)
+    )
+    new = codes.generate_key(_secret())
+    key = SigningKey(
+        key_id=new.key_id,
+        public_key=new.public_key,
+        private_key_encrypted=new.private_key_encrypted,
+        created_at=now,
+    )
+    db.session.add(key)
+    db.session.flush()
+    return key
+
+
+def public_keys() -> dict[str, str]:
+    """Every key id and its public key (retired keys still verify the cards they signed)."""
+    return dict(db.session.execute(sa.select(SigningKey.key_id, SigningKey.public_key)).all())
+
+
+#: Public keys by (database, key id). Keys are never changed or deleted, only added and retired,
+#: so a cached key is never wrong; an unknown key id is looked up in the database again. This
+#: saves a query per scan and holds no state that correctness depends on.
+_KEY_CACHE: dict[tuple[str, str], str] = {}
+
+
+class _PublicKeys:
+    """The mapping verify_personal_code needs, backed by the cache and the database."""
+
+    def get(self, key_id: str) -> str | None:
+        database = str(db.engine.url)
+        if (database, key_id) not in _KEY_CACHE:
+            for kid, public in public_keys().items():
+                _KEY_CACHE[(database, kid)] = public
+        return _KEY_CACHE.get((database, key_id))
+
+
+def current_card(person: Person) -> PersonalCard:
+    """The person's valid card (the first one is issued on first use)."""
+    card = db.session.scalar(
+        sa.select(PersonalCard)
+        .where(PersonalCard.person_id == person.id, PersonalCard.revoked_at.is_(None))
+        .order_by(PersonalCard.serial.desc())
+        .limit(1)
+    )
+    if card is not None:
+        return card
+    return _issue_card(person)
+
+
+def _issue_card(person: Person) -> PersonalCard:
+    highest = db.session.scalar(
+        sa.select(sa.func.max(PersonalCard.serial)).where(PersonalCard.person_id == person.id)
+    )
+    card = PersonalCard(
+        person_id=person.id,
+        serial=(highest or 0) + 1,
+        key_id=current_signing_key().key_id,
+        issued_at=utcnow(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(card)
+    except IntegrityError:
+        # Two requests issued the first card at once; the other one won, use it.
+        return db.session.scalars(
+            sa.select(PersonalCard)
+            .where(PersonalCard.person_id == person.id, PersonalCard.revoked_at.is_(None))
+            .order_by(PersonalCard.serial.desc())
+        ).first()
+    return card
+
+
+def replace_card(person: Person, reason: str = "replaced") -> PersonalCard:
+    """Revoke the person's cards and issue a new serial (a lost or stolen card)."""
+    now = utcnow()
+    db.session.execute(
+        sa.update(PersonalCard)
+        .where(PersonalCard.person_id == person.id, PersonalCard.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason[:200])
+    )
+    return _issue_card(person)
+
+
+def personal_code(person: Person, *, printed: bool, now: datetime | None = None) -> str:
+    """The signed text of the person's code: a printed card's never expires, a phone's does."""
+    card = current_card(person)
+    key = db.session.scalar(sa.select(SigningKey).where(SigningKey.key_id == card.key_id))
+    if key is None or key.retired_at is not None:
+        # The card's key was retired: sign the same serial with the current key.
+        key = current_signing_key()
+    private = codes.decrypt_private_key(key.private_key_encrypted, key.key_id, _secret())
+    issued = int((now or utcnow()).timestamp())
+    ttl = 0 if printed else codes.PHONE_CODE_TTL
+    return codes.sign_personal_code(
+        private, key.key_id, person.public_ref, card.serial, issued, ttl
+    )
+
+
+# --- Devices --------------------------------------------------------------------------------
+
+
+def _new_enrolment_code() -> str:
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+def normalise_enrolment_code(text: str) -> str:
+    """Accept the code typed with or without dashes, spaces or lower case."""
+    raw = "".join(ch for ch in text.upper() if ch.isalnum())
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def devices_of(user: StaffUser) -> list[Device]:
+    """The devices at the sites of the administrator's municipality."""
+    return list(
+        db.session.scalars(
+            sa.select(Device)
+            .join(Site, Device.site_id == Site.id)
+            .where(Site.municipality_id == user.municipality_id)
+            .order_by(Site.name, Device.name)
+        )
+    )
+
+
+def sites_of(user: StaffUser) -> list[Site]:
+    """The active sites of the user's municipality (for an administrator's device form)."""
+    return list(
+        db.session.scalars(
+            sa.select(Site)
+            .where(Site.municipality_id == user.municipality_id, Site.active.is_(True))
+            .order_by(Site.name)
+        )
+    )
+
+
+def create_device(actor: StaffUser, site: Site, name: str) -> tuple[Device, str]:
+    """Register a scanner or kiosk at a site; returns it with a one-time enrolment code."""
+    if site.municipality_id != actor.municipality_id:
+        raise refusal("not_found", 404)
+    device = Device(public_ref=new_ref(), site_id=site.id, name=name.strip()[:120])
+    device.created_by_id = actor.id
+    db.session.add(device)
+    db.session.flush()
+    code = new_enrolment_code(actor, device)
+    return device, code
+
+
+def new_enrolment_code(actor: StaffUser, device: Device) -> str:
+    """Issue a fresh one-time code for a device (earlier unused codes stop working)."""
+    if device.revoked_at is not None:
+        raise refusal("device_revoked", 409)
+    now = utcnow()
+    db.session.execute(
+        sa.update(DeviceEnrolmentCode)
+        .where(DeviceEnrolmentCode.device_id == device.id, DeviceEnrolmentCode.used_at.is_(None))
+        .values(expires_at=now)
+    )
+    code = _new_enrolment_code()
+    db.session.add(
+        DeviceEnrolmentCode(
+            device_id=device.id,
+            code_hash=codes.sha256_hex(code),
+            expires_at=now + ENROLMENT_CODE_TTL,
+            created_at=now,
+        )
+    )
+    audit.record("enrolment_code", "device", object_ref=device.public_ref, actor=actor)
+    db.session.flush()
+    return code
+
+
+def enrol_device(code: str) -> tuple[Device, str]:
+    """Exchange a one-time enrolment code for the device's token (shown only now)."""
+    now = utcnow()
+    row = db.session.scalar(
+        sa.select(DeviceEnrolmentCode).where(
+            DeviceEnrolmentCode.code_hash == codes.sha256_hex(normalise_enrolment_code(code))
+        )
+    )
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise refusal("enrolment_code_invalid", 400)
+    # Claim the code atomically: of two devices racing with one code, one wins.
+    claimed = db.session.execute(
+        sa.update(DeviceEnrolmentCode)
+        .where(DeviceEnrolmentCode.id == row.id, DeviceEnrolmentCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise refusal("enrolment_code_invalid", 400)
+    device = db.session.get(Device, row.device_id)
+    if device is None or device.revoked_at is not None:
+        raise refusal("device_revoked", 403)
+    token = secrets.token_urlsafe(32)
+    device.token_hash = codes.sha256_hex(token)
+    device.enrolled_at = now
+    device.last_seen_at = now
+    db.session.flush()
+    return device, token
+
+
+def revoke_device(actor: StaffUser, device: Device) -> None:
+    """Stop a device: its token is refused from now on (scans already synced stand)."""
+    if device.revoked_at is None:
+        device.revoked_at = utcnow()
+        audit.record("revoke", "device", object_ref=device.public_ref, actor=actor)
+        db.session.flush()
+
+
+def authenticate_device(token: str | None) -> Device:
+    """The device behind a bearer token; unauthorized or device_revoked otherwise."""
+    if not token:
+        raise refusal("unauthorized", 401)
+    device = db.session.scalar(
+        sa.select(Device)
+        .where(Device.token_hash == codes.sha256_hex(token))
+        .options(joinedload(Device.site))
+    )
+    if device is None:
+        raise refusal("unauthorized", 401)
+    if device.revoked_at is not None:
+        raise refusal("device_revoked", 403)
+    return device
+
+
+def _seen(device: Device, now: datetime, seq: int | None, *, force: bool = False) -> None:
+    """Note that the device was heard from (at most once a minute, unless forced)."""
+    if (
+        not force
+        and device.last_seen_at is not None
+        and now - device.last_seen_at < LAST_SEEN_EVERY
+    ):
+        return
+    device.last_seen_at = now
+    if seq is not None and (device.last_seq is None or seq > device.last_seq):
+        device.last_seq = seq
+
+
+# --- Events: facts, visits and placement ---------------------------------------------------
+
+
+def _facts(*conditions) -> list[AttendanceEvent]:
+    """Events matching the conditions, plus every event that annuls or corrects one of them.
+
+    One query in the usual case: the matching events and their direct annulments and
+    corrections together; only a correction of a correction needs another round.
+    """
+    matching = sa.select(AttendanceEvent.id).where(*conditions)
+    rows = list(
+        db.session.scalars(
+            sa.select(AttendanceEvent).where(
+                sa.or_(sa.and_(*conditions), AttendanceEvent.supersedes_id.in_(matching))
+            )
+        )
+    )
+    seen = {e.id for e in rows}
+    frontier = {e.id for e in rows if e.supersedes_id is not None}
+    while frontier:
+        more = [
+            e
+            for e in db.session.scalars(
+                sa.select(AttendanceEvent).where(
+                    AttendanceEvent.supersedes_id.in_(sorted(frontier))
+                )
+            )
+            if e.id not in seen
+        ]
+        rows.extend(more)
+        frontier = {e.id for e in more}
+        seen |= frontier
+    return rows
+
+
+def visits_at(site_id: int, day: date, person_id: int | None = None) -> list[Visit]:
+    """Visits at a site on a Stockholm day, derived by portal.attendance."""
+    start, end = schedule.day_bounds(day)
+    conditions = [
+        AttendanceEvent.site_id == site_id,
+        AttendanceEvent.occurred_at >= start,
+        AttendanceEvent.occurred_at < end,
+    ]
+    if person_id is not None:
+        conditions.append(AttendanceEvent.person_id == person_id)
+    return derive_visits(EventFact.of(e) for e in _facts(*conditions))
+
+
+def _open_visit(person_id: int, site_id: int, moment: datetime) -> Visit | None:
+    """The person's visit at the site that is open at a moment (latest check-in first)."""
+    open_ = [
+        v
+        for v in visits_at(site_id, schedule.local_day(moment), person_id)
+        if v.in_at <= moment and not v.missing_checkout and (v.out_at is None or v.out_at > moment)
+    ]
+    return max(open_, key=lambda v: v.in_at) if open_ else None
+
+
+@dataclass(frozen=True)
+class _Placement:
+    activity_id: int | None
+    session_id: int | None
+    note: str | None
+
+
+def _place(person: Person, site: Site, kind: EventKind, moment: datetime) -> _Placement:
+    """Decide the activity and session of a scan from the person's plan and enrolments.
+
+    A check-out closes the open visit at the site; otherwise the session closest in time
+    among the person's sessions at this site today. Refuses with wrong_site when the person
+    is expected elsewhere at the time, and not_enrolled when nowhere.
+    """
+    open_visit = _open_visit(person.id, site.id, moment)
+    if kind == EventKind.OUT and open_visit is not None:
+        in_event = db.session.get(AttendanceEvent, open_visit.in_event_id)
+        return _Placement(open_visit.activity_id, in_event.session_id if in_event else None, None)
+    mine = schedule.expected_on(schedule.local_day(moment), person_ids={person.id})
+    here = [e for e in mine if e.activity.site_id == site.id]
+    after = timedelta(0) if kind == EventKind.IN else schedule.LATE_OUT
+    match = schedule.closest(here, moment, before=schedule.EARLY, after=after)
+    if match is None:
+        elsewhere = schedule.closest(
+            [e for e in mine if e.activity.site_id != site.id],
+            moment,
+            before=schedule.EARLY,
+            after=schedule.LATE_OUT,
+        )
+        raise _Refusal("wrong_site" if elsewhere else "not_enrolled", person)
+    note = None
+    if kind == EventKind.IN and open_visit is not None:
+        note = "already_in" if open_visit.activity_id == match.activity.id else None
+    elif kind == EventKind.OUT:
+        note = "not_in"
+    return _Placement(match.activity.id, match.session.id, note)
+
+
+def _lock_person(person_id: int) -> None:
+    """Serialise scans of one person (PostgreSQL row lock; SQLite serialises writers anyway)."""
+    db.session.execute(sa.select(Person.id).where(Person.id == person_id).with_for_update())
+
+
+def _insert(event: AttendanceEvent) -> tuple[AttendanceEvent, bool]:
+    """Insert an event, or return the stored one with the same event id (True = duplicate)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(event)
+        return event, False
+    except IntegrityError:
+        existing = db.session.scalar(
+            sa.select(AttendanceEvent).where(AttendanceEvent.event_id == event.event_id)
+        )
+        if existing is None:  # another constraint failed: a real error
+            raise
+        return existing, True
+
+
+def parse_event_id(value) -> str:
+    """A client event id as a canonical UUID string, or invalid_request."""
+    try:
+        return str(uuid.UUID(str(value)))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise refusal("invalid_request", 400) from exc
+
+
+def parse_moment(value, now: datetime) -> datetime:
+    """An ISO 8601 time with offset (or epoch milliseconds), within sane limits, as UTC."""
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            moment = datetime.fromtimestamp(value / 1000, UTC)
+        else:
+            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except (ValueError, TypeError, OverflowError, OSError) as exc:
+        raise refusal("invalid_request", 400) from exc
+    if moment.tzinfo is None:
+        raise refusal("invalid_request", 400)
+    moment = moment.astimezone(UTC)
+    if not (now - MAX_EVENT_AGE <= moment <= now + MAX_EVENT_AHEAD):
+        raise refusal("invalid_request", 400)
+    return moment
+
+
+# --- Scans by a device ---------------------------------------------------------------------
+
+
+@dataclass
+class ScanOutcome:
+    """An accepted (or flagged) scan, or the stored first copy of a repeated one."""
+
+    event: AttendanceEvent
+    person: Person | None
+    duplicate: bool = False
+    #: For self check-in: shown again because the person scanned twice within minutes.
+    repeat: bool = False
+
+
+def _identify(text: str, fresh_at: datetime) -> Person:
+    """Verify a personal code and load (and lock) its person and card in one query."""
+    try:
+        claims = codes.verify_personal_code(text, _PublicKeys())
+    except codes.CodeError as exc:
+        raise _Refusal(exc.code) from exc
+    row = db.session.execute(
+        sa.select(Person, PersonalCard)
+        .outerjoin(
+            PersonalCard,
+            sa.and_(PersonalCard.person_id == Person.id, PersonalCard.serial == claims.serial),
+        )
+        .where(Person.public_ref == claims.person_ref)
+        # Serialise scans of one person (PostgreSQL; SQLite serialises writers anyway).
+        .with_for_update(of=Person)
+    ).first()
+    if row is None:
+        raise _Refusal("unknown_code")
+    person, card = row
+    if card is None:
+        raise _Refusal("unknown_code")
+    if card.revoked_at is not None:
+        raise _Refusal("revoked_card", person)
+    try:
+        codes.check_fresh(claims, fresh_at)
+    except codes.CodeError as exc:
+        raise _Refusal(exc.code, person) from exc
+    return person
+
+
+def record_scan(
+    device: Device,
+    *,
+    event_id,
+    code: str,
+    mode: str,
+    occurred_at,
+    device_seq: int | None = None,
+    offline: bool = False,
+    local_result: str | None = None,
+    device_time=None,
+    now: datetime | None = None,
+    touch_device: bool = True,
+) -> ScanOutcome:
+    """Record a staff scan of a personal code at the device's site (online or synced).
+
+    The scan is stored whatever happens, with its event id as the idempotency key: a repeat
+    returns the first outcome. ``mode`` is "in" or "out", chosen by the staff (a scan never
+    toggles). Offline scans that the device let in (``local_result`` "accepted" or "forced")
+    but that fail here are stored as flagged, not dropped; scans the device turned away are
+    stored as rejected. Raises ScanRejected (rejected event stored), or DomainError
+    invalid_request / device_revoked before anything is stored.
+    """
+    now = now or utcnow()
+    if device.revoked_at is not None:
+        raise refusal("device_revoked", 403)
+    event_id = parse_event_id(event_id)
+    if mode not in (EventKind.IN, EventKind.OUT) or not isinstance(code, str) or len(code) > 512:
+        raise refusal("invalid_request", 400)
+    kind = EventKind(mode)
+    occurred = parse_moment(occurred_at, now)
+    if local_result not in (None, "accepted", "rejected", "forced"):
+        raise refusal("invalid_request", 400)
+    if device_seq is not None and (not isinstance(device_seq, int) or device_seq < 0):
+        raise refusal("invalid_request", 400)
+    skew = None
+    if device_time is not None:
+        skew = int((parse_moment(device_time, now) - now).total_seconds())
+    elif not offline:
+        skew = int((occurred - now).total_seconds())
+    site = device.site
+
+    person: Person | None = None
+    placement = _Placement(None, None, None)
+    status, reason = EventStatus.ACCEPTED, None
+    try:
+        # The person's row is locked from here, so the open-visit check below (a new
+        # statement, hence a fresh snapshot) sees any scan of them that committed meanwhile.
+        person = _identify(code, occurred if offline else now)
+        placement = _place(person, site, kind, occurred)
+        reason = placement.note
+        if local_result == "rejected":
+            status, reason = EventStatus.REJECTED, "refused_offline"
+        elif local_result == "forced" and reason is None:
+            reason = "forced"
+    except _Refusal as refused:
+        person = refused.person
+        reason = refused.code
+        if offline and person is not None and local_result in ("accepted", "forced"):
+            # The person was let in while the device was offline: a fact to review, not drop.
+            status = EventStatus.FLAGGED
+            if refused.code in ("revoked_card", "expired_code"):
+                try:
+                    placement = _place(person, site, kind, occurred)
+                except _Refusal:
+                    placement = _Placement(None, None, None)
+        else:
+            status = EventStatus.REJECTED
+
+    event, duplicate = _insert(
+        AttendanceEvent(
+            event_id=event_id,
+            person_id=person.id if person else None,
+            site_id=site.id,
+            activity_id=placement.activity_id,
+            session_id=placement.session_id,
+            device_id=device.id,
+            kind=kind,
+            source=EventSource.STAFF_SCAN,
+            occurred_at=occurred,
+            received_at=now,
+            offline=bool(offline),
+            device_seq=device_seq,
+            status=status,
+            reason=reason,
+            token_hash=codes.sha256_hex(code),
+            clock_skew_s=skew,
+        )
+    )
+    if touch_device:
+        _seen(device, now, device_seq)
+    if duplicate:
+        person = db.session.get(Person, event.person_id) if event.person_id else None
+    if event.status == EventStatus.REJECTED:
+        raise ScanRejected(event.reason or "unknown_code", event, person)
+    return ScanOutcome(event, person, duplicate=duplicate)
+
+
+#: Most items one sync request may carry.
+SYNC_BATCH_MAX = 200
+
+
+def sync_batch(device: Device, items: list, device_time=None) -> list[dict]:
+    """Store a batch of offline scans; answer per item (accepted, duplicate, rejected, error).
+
+    One transaction with a SAVEPOINT per item, so one bad item never loses the others; the same
+    batch sent twice answers "duplicate" for every stored item and changes nothing. Items with
+    "error" were not stored (malformed) and stay in the device's queue.
+    """
+    now = utcnow()
+    if device.revoked_at is not None:
+        raise refusal("device_revoked", 403)
+    if not isinstance(items, list) or len(items) > SYNC_BATCH_MAX:
+        raise refusal("invalid_request", 400)
+    results = []
+    for item in items:
+        event_id = item.get("event_id") if isinstance(item, dict) else None
+        if not isinstance(item, dict):
+            item = {}
+        try:
+            # record_scan writes nothing before its checks pass and inserts in a SAVEPOINT,
+            # so a refused or malformed item leaves the rest of the batch untouched.
+            outcome = record_scan(
+                device,
+                event_id=event_id,
+                code=item.get("code"),
+                mode=item.get("mode"),
+                occurred_at=item.get("occurred_at"),
+                device_seq=item.get("device_seq"),
+                offline=bool(item.get("offline", True)),
+                local_result=item.get("local_result", "accepted"),
+                device_time=device_time,
+                now=now,
+                touch_device=False,
+            )
+            results.append(
+                {
+                    "event_id": outcome.event.event_id,
+                    "result": "duplicate" if outcome.duplicate else "accepted",
+                    "status": str(outcome.event.status),
+                    "reason": outcome.event.reason,
+                }
+            )
+        except ScanRejected as rejected:
+            results.append(
+                {
+                    "event_id": rejected.event.event_id,
+                    "result": "rejected",
+                    "code": rejected.code,
+                    "message": str(rejected.message),
+                }
+            )
+        except DomainError as error:
+            if error.code == "device_revoked":
+                raise
+            results.append(
+                {
+                    "event_id": str(event_id) if event_id is not None else None,
+                    "result": "error",
+                    "code": error.code,
+                    "message": str(error.message),
+                }
+            )
+    seqs = [i.get("device_seq") for i in items if isinstance(i, dict)]
+    seqs = [q for q in seqs if isinstance(q, int) and not isinstance(q, bool)]
+    _seen(device, now, max(seqs) if seqs else None, force=True)
+    return results
+
+
+# --- Roster for a device and the kiosk's rotating code ---------------------------------------
+
+
+def roster(device: Device, now: datetime | None = None) -> dict:
+    """What a scanner needs to check codes offline today: keys, revocations, sessions, people."""
+    now = now or utcnow()
+    site = device.site
+    day = schedule.local_day(now)
+    expected = schedule.expected_on(day, site_ids={site.id})
+    people = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(Person).where(Person.id.in_(sorted({e.person_id for e in expected})))
+        )
+    }
+    cards = dict(
+        db.session.execute(
+            sa.select(PersonalCard.person_id, sa.func.max(PersonalCard.serial))
+            .where(PersonalCard.person_id.in_(list(people)), PersonalCard.revoked_at.is_(None))
+            .group_by(PersonalCard.person_id)
+        ).all()
+    )
+    revoked = db.session.execute(
+        sa.select(Person.public_ref, PersonalCard.serial)
+        .join(Person, PersonalCard.person_id == Person.id)
+        .where(PersonalCard.revoked_at.is_not(None), Person.municipality_id == site.municipality_id)
+        .order_by(Person.public_ref, PersonalCard.serial)
+    ).all()
+    keys = db.session.scalars(sa.select(SigningKey).order_by(SigningKey.created_at)).all()
+    sessions: dict[int, dict] = {}
+    participants: dict[int, dict] = {}
+    for e in expected:
+        sessions.setdefault(
+            e.session.id,
+            {
+                "id": e.session.id,
+                "activity_ref": e.activity.public_ref,
+                "activity": e.activity.name,
+                "starts_at": e.starts_at.isoformat(),
+                "ends_at": e.ends_at.isoformat(),
+            },
+        )
+        person = people[e.person_id]
+        entry = participants.setdefault(
+            person.id,
+            {
+                "ref": person.public_ref,
+                "first_name": person.first_name,
+                "serial": cards.get(person.id),
+                "sessions": [],
+            },
+        )
+        entry["sessions"].append(e.session.id)
+    _seen(device, now, None)
+    return {
+        "device": {"ref": device.public_ref, "name": device.name},
+        "site": {
+            "ref": site.public_ref,
+            "name": site.name,
+            "latitude": site.latitude,
+            "longitude": site.longitude,
+        },
+        "day": day.isoformat(),
+        "server_time": now.isoformat(),
+        "keys": [
+            {"key_id": k.key_id, "public_key": k.public_key, "retired": k.retired_at is not None}
+            for k in keys
+        ],
+        "revoked": [f"{ref}:{serial}" for ref, serial in revoked],
+        "sessions": sorted(sessions.values(), key=lambda s: s["starts_at"]),
+        "participants": sorted(participants.values(), key=lambda p: p["first_name"]),
+        "margins": {
+            "early_minutes": int(schedule.EARLY.total_seconds() // 60),
+            "late_out_minutes": int(schedule.LATE_OUT.total_seconds() // 60),
+        },
+    }
+
+
+@dataclass(frozen=True)
+class KioskCode:
+    """The rotating self check-in code of a site for the current slot."""
+
+    site: Site
+    slot: int
+    mac: str
+    valid_from: datetime
+    valid_until: datetime
+
+
+def kiosk_code(device: Device, now: datetime | None = None) -> KioskCode:
+    """The current slot's code for the device's site, by the server's clock."""
+    now = now or utcnow()
+    site = device.site
+    slot = codes.slot_of(now)
+    _seen(device, now, None)
+    return KioskCode(
+        site,
+        slot,
+        codes.site_mac(site.site_key, site.public_ref, slot),
+        codes.slot_start(slot),
+        codes.slot_start(slot + 1),
+    )
+
+
+# --- Self check-in --------------------------------------------------------------------------
+
+
+def check_site_code(site_ref: str, slot: int, mac: str, now: datetime | None = None) -> Site:
+    """The site of a scanned rotating code, if it is genuine and current (±1 slot).
+
+    Raises DomainError unknown_code (no such site, or a forged code) or expired_code (a real
+    code replayed outside its window).
+    """
+    now = now or utcnow()
+    site = db.session.scalar(
+        sa.select(Site).where(Site.public_ref == site_ref, Site.active.is_(True))
+    )
+    if site is None:
+        raise refusal("unknown_code")
+    try:
+        codes.verify_site_code(site.site_key, site.public_ref, slot, mac, now)
+    except codes.CodeError as exc:
+        raise refusal(exc.code) from exc
+    return site
+
+
+def record_refused_self_scan(person: Person, site_ref: str, code: str, token: str) -> None:
+    """Keep a signed-in person's failed self-scan (expired or forged site code) for review."""
+    site = db.session.scalar(sa.select(Site).where(Site.public_ref == site_ref))
+    now = utcnow()
+    _insert(
+        AttendanceEvent(
+            event_id=str(uuid.uuid4()),
+            person_id=person.id,
+            site_id=site.id if site else None,
+            kind=EventKind.IN,
+            source=EventSource.SELF_SCAN,
+            occurred_at=now,
+            received_at=now,
+            status=EventStatus.REJECTED,
+            reason=code,
+            token_hash=codes.sha256_hex(token),
+        )
+    )
+
+
+def grace_token(site: Site, now: datetime | None = None) -> str:
+    """A signed grace token for a verified scan of a site's code (see codes.make_grace_token)."""
+    now = now or utcnow()
+    return codes.make_grace_token(
+        _secret(), site.public_ref, str(uuid.uuid4()), int(now.timestamp())
+    )
+
+
+def read_grace(token: str) -> tuple[Site, str, datetime]:
+    """The site, event id and scan time of a grace token; expired_code after ten minutes."""
+    try:
+        site_ref, event_id, scanned = codes.read_grace_token(_secret(), token, GRACE_SECONDS)
+    except codes.CodeError as exc:
+        raise refusal(exc.code) from exc
+    site = db.session.scalar(sa.select(Site).where(Site.public_ref == site_ref))
+    if site is None:
+        raise refusal("unknown_code")
+    return site, parse_event_id(event_id), datetime.fromtimestamp(scanned, UTC)
+
+
+def distance_m(site: Site, latitude: float | None, longitude: float | None) -> int | None:
+    """Great-circle distance from the site in metres, when both positions are known."""
+    if None in (site.latitude, site.longitude, latitude, longitude):
+        return None
+    lat1, lon1, lat2, lon2 = map(math.radians, (site.latitude, site.longitude, latitude, longitude))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return round(2 * 6_371_000 * math.asin(min(1.0, math.sqrt(h))))
+
+
+def _valid_position(latitude, longitude) -> tuple[float | None, float | None]:
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except (TypeError, ValueError):
+        return None, None
+    if math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180:
+        return lat, lon
+    return None, None
+
+
+def self_check_in(
+    person: Person,
+    site: Site,
+    *,
+    event_id: str,
+    occurred_at: datetime,
+    latitude=None,
+    longitude=None,
+) -> ScanOutcome:
+    """Check a person in (or out, if a visit is open) after they scanned the site's code.
+
+    A repeat within two minutes shows the first result instead of toggling back. The phone's
+    position is recorded when given and never blocks. Raises ScanRejected (stored) for
+    wrong_site or not_enrolled.
+    """
+    now = utcnow()
+    event_id = parse_event_id(event_id)
+    _lock_person(person.id)
+    recent = db.session.scalar(
+        sa.select(AttendanceEvent)
+        .where(
+            AttendanceEvent.person_id == person.id,
+            AttendanceEvent.site_id == site.id,
+            AttendanceEvent.source == EventSource.SELF_SCAN,
+            AttendanceEvent.status != EventStatus.REJECTED,
+            AttendanceEvent.received_at >= now - SELF_SCAN_REPEAT,
+        )
+        .order_by(AttendanceEvent.received_at.desc())
+        .limit(1)
+    )
+    if recent is not None:
+        return ScanOutcome(recent, person, duplicate=recent.event_id == event_id, repeat=True)
+    kind = EventKind.OUT if _open_visit(person.id, site.id, occurred_at) else EventKind.IN
+    lat, lon = _valid_position(latitude, longitude)
+    status, reason = EventStatus.ACCEPTED, None
+    placement = _Placement(None, None, None)
+    try:
+        placement = _place(person, site, kind, occurred_at)
+        reason = None if placement.note == "not_in" else placement.note
+    except _Refusal as refused:
+        status, reason = EventStatus.REJECTED, refused.code
+    event, duplicate = _insert(
+        AttendanceEvent(
+            event_id=event_id,
+            person_id=person.id,
+            site_id=site.id,
+            activity_id=placement.activity_id,
+            session_id=placement.session_id,
+            kind=kind,
+            source=EventSource.SELF_SCAN,
+            occurred_at=occurred_at,
+            received_at=now,
+            status=status,
+            reason=reason,
+            latitude=lat,
+            longitude=lon,
+            distance_m=distance_m(site, lat, lon),
+        )
+    )
+    if event.status == EventStatus.REJECTED:
+        raise ScanRejected(event.reason or "not_enrolled", event, person)
+    return ScanOutcome(event, person, duplicate=duplicate)
+
+
+def activity_name(activity_id: int | None) -> str | None:
+    """The name of an activity, for showing a result."""
+    if activity_id is None:
+        return None
+    return db.session.scalar(sa.select(Activity.name).where(Activity.id == activity_id))
+
+
+# --- Site staff: the day at a site, corrections, annulments, manual registration -------------
+
+
+@dataclass
+class ExpectedRow:
+    """A person expected at a session, with what happened."""
+
+    person: Person
+    activity: Activity
+    session: ActivitySession
+    visit: Visit | None
+
+
+@dataclass
+class SiteDay:
+    """The day at a site, as site staff see it: names and attendance, nothing else."""
+
+    site: Site
+    day: date
+    expected: list[ExpectedRow]
+    visits: list[Visit]
+    unexpected: list[Visit]
+    events: list[AttendanceEvent]
+    people: dict[int, Person]
+    activities: dict[int, Activity]
+    superseded: set[int]
+
+
+def site_day(site: Site, day: date) -> SiteDay:
+    """Expected participants, visits and every event (rejected too) at a site on a day."""
+    start, end = schedule.day_bounds(day)
+    events = _facts(
+        AttendanceEvent.site_id == site.id,
+        AttendanceEvent.occurred_at >= start,
+        AttendanceEvent.occurred_at < end,
+    )
+    events.sort(key=lambda e: (e.occurred_at, e.id))
+    visits = derive_visits(EventFact.of(e) for e in events)
+    expected = schedule.expected_on(day, site_ids={site.id})
+    person_ids = {e.person_id for e in expected} | {e.person_id for e in events if e.person_id}
+    people = {
+        p.id: p
+        for p in db.session.scalars(sa.select(Person).where(Person.id.in_(sorted(person_ids))))
+    }
+    activities = {
+        a.id: a for a in db.session.scalars(sa.select(Activity).where(Activity.site_id == site.id))
+    }
+    rows = []
+    used: set[int] = set()
+    for e in expected:
+        mine = [
+            v
+            for v in visits
+            if v.person_id == e.person_id
+            and v.activity_id == e.activity.id
+            and id(v) not in used
+            and v.in_at < e.ends_at
+        ]
+        visit = min(mine, key=lambda v: v.in_at) if mine else None
+        if visit is not None:
+            used.add(id(visit))
+        rows.append(ExpectedRow(people[e.person_id], e.activity, e.session, visit))
+    rows.sort(key=lambda r: (r.session.start_time, r.person.last_name, r.person.first_name))
+    superseded = {e.supersedes_id for e in events if e.supersedes_id}
+    return SiteDay(
+        site=site,
+        day=day,
+        expected=rows,
+        visits=visits,
+        unexpected=[v for v in visits if id(v) not in used],
+        events=events,
+        people=people,
+        activities=activities,
+        superseded=superseded,
+    )
+
+
+def event_at_site(site: Site, event_id: str) -> AttendanceEvent:
+    """An event of the site by its public event id, or a 404 DomainError."""
+    try:
+        event_id = str(uuid.UUID(event_id))
+    except ValueError as exc:
+        raise refusal("not_found", 404) from exc
+    event = db.session.scalar(
+        sa.select(AttendanceEvent).where(
+            AttendanceEvent.event_id == event_id, AttendanceEvent.site_id == site.id
+        )
+    )
+    if event is None:
+        raise refusal("not_found", 404)
+    return event
+
+
+def is_correctable(event: AttendanceEvent) -> bool:
+    """Check-ins, check-outs and auto-closes that were not refused can be corrected."""
+    return (
+        event.kind in (EventKind.IN, EventKind.OUT, EventKind.AUTO_CLOSE)
+        and event.status != EventStatus.REJECTED
+        and event.person_id is not None
+    )
+
+
+def _correctable(event: AttendanceEvent) -> None:
+    if not is_correctable(event):
+        raise refusal("event_not_correctable", 400)
+
+
+def superseding(event: AttendanceEvent) -> list[AttendanceEvent]:
+    """The corrections and annulments of an event (and of those), oldest first."""
+    rows = _facts(AttendanceEvent.id == event.id)
+    return sorted((e for e in rows if e.id != event.id), key=lambda e: e.id)
+
+
+def correct_event(
+    actor: StaffUser, site: Site, event: AttendanceEvent, new_time: datetime, reason: str
+) -> AttendanceEvent:
+    """Give an event a new time: a new row superseding it, with who and why (audited)."""
+    _correctable(event)
+    now = utcnow()
+    if new_time > now + timedelta(minutes=5):
+        raise DomainError("future_time", _("Tiden kan inte ligga i framtiden."), 400)
+    correction = AttendanceEvent(
+        event_id=str(uuid.uuid4()),
+        person_id=event.person_id,
+        site_id=site.id,
+        activity_id=event.activity_id,
+        session_id=event.session_id,
+        kind=EventKind.CORRECTION,
+        source=EventSource.MANUAL,
+        occurred_at=new_time,
+        received_at=now,
+        status=EventStatus.ACCEPTED,
+        supersedes_id=event.id,
+        actor_user_id=actor.id,
+        note=reason.strip(),
+    )
+    db.session.add(correction)
+    db.session.flush()
+    audit.record(
+        "correct",
+        "attendance_event",
+        person=db.session.get(Person, event.person_id),
+        object_ref=event.event_id,
+        why=reason.strip(),
+        actor=actor,
+    )
+    return correction
+
+
+def annul_event(
+    actor: StaffUser, site: Site, event: AttendanceEvent, reason: str
+) -> AttendanceEvent:
+    """Annul an event (a scan by mistake): a new row superseding it, with who and why."""
+    _correctable(event)
+    now = utcnow()
+    annulment = AttendanceEvent(
+        event_id=str(uuid.uuid4()),
+        person_id=event.person_id,
+        site_id=site.id,
+        activity_id=event.activity_id,
+        session_id=event.session_id,
+        kind=EventKind.ANNUL,
+        source=EventSource.MANUAL,
+        occurred_at=now,
+        received_at=now,
+        status=EventStatus.ACCEPTED,
+        supersedes_id=event.id,
+        actor_user_id=actor.id,
+        note=reason.strip(),
+    )
+    db.session.add(annulment)
+    db.session.flush()
+    audit.record(
+        "annul",
+        "attendance_event",
+        person=db.session.get(Person, event.person_id),
+        object_ref=event.event_id,
+        why=reason.strip(),
+        actor=actor,
+    )
+    return annulment
+
+
+def register_manually(
+    actor: StaffUser, site: Site, *, person_ref: str, session_id, kind: str, reason: str
+) -> AttendanceEvent:
+    """Site staff register a check-in or check-out by hand, now (no card, no phone), audited.
+
+    Only for someone expected at the site today at that session; anything else is not_found.
+    """
+    now = utcnow()
+    if kind not in (EventKind.IN, EventKind.OUT):
+        raise refusal("invalid_request", 400)
+    try:
+        session_id = int(session_id)
+    except (TypeError, ValueError) as exc:
+        raise refusal("invalid_request", 400) from exc
+    person = db.session.scalar(sa.select(Person).where(Person.public_ref == person_ref))
+    expected = schedule.expected_on(schedule.local_day(now), site_ids={site.id})
+    match = next(
+        (e for e in expected if person and e.person_id == person.id and e.session.id == session_id),
+        None,
+    )
+    if match is None:
+        raise refusal("not_found", 404)
+    session = match.session
+    event = AttendanceEvent(
+        event_id=str(uuid.uuid4()),
+        person_id=person.id,
+        site_id=site.id,
+        activity_id=session.activity_id,
+        session_id=session.id,
+        kind=EventKind(kind),
+        source=EventSource.MANUAL,
+        occurred_at=now,
+        received_at=now,
+        status=EventStatus.ACCEPTED,
+        actor_user_id=actor.id,
+        note=reason.strip(),
+    )
+    db.session.add(event)
+    db.session.flush()
+    audit.record(
+        "register",
+        "attendance_event",
+        person=person,
+        object_ref=event.event_id,
+        why=reason.strip() or "manual",
+        actor=actor,
+    )
+    return event
+
+
+# --- Auto-close -----------------------------------------------------------------------------
+
+#: Namespace of the deterministic event ids of auto-close events (one per check-in).
+_AUTO_CLOSE_NS = uuid.UUID("6d3c2d3e-7f1c-4a53-9a55-3b0e8a4f6c21")
+
+
+def auto_close(now: datetime | None = None, lookback: timedelta = timedelta(days=2)) -> int:
+    """Close visits still open after their session ended, flagged ``missing_checkout``.
+
+    Idempotent and safe to run concurrently: each auto-close event's id is derived from the
+    check-in it closes, so the unique constraint stops a second one. Returns how many visits
+    were closed.
+    """
+    now = now or utcnow()
+    events = _facts(
+        AttendanceEvent.occurred_at >= now - lookback,
+        AttendanceEvent.occurred_at <= now,
+        AttendanceEvent.person_id.is_not(None),
+        AttendanceEvent.status != EventStatus.REJECTED,
+    )
+    by_id = {e.id: e for e in events}
+    closed = 0
+    for visit in derive_visits(EventFact.of(e) for e in events):
+        if visit.out_at is not None or visit.missing_checkout or visit.in_event_id is None:
+            continue
+        in_event = by_id.get(visit.in_event_id)
+        ends_at = _session_end(in_event, visit)
+        if ends_at is None or ends_at > now:
+            continue
+        _event, duplicate = _insert(
+            AttendanceEvent(
+                event_id=str(uuid.uuid5(_AUTO_CLOSE_NS, in_event.event_id)),
+                person_id=visit.person_id,
+                site_id=visit.site_id,
+                activity_id=visit.activity_id,
+                session_id=in_event.session_id,
+                kind=EventKind.AUTO_CLOSE,
+                source=EventSource.AUTO,
+                occurred_at=ends_at,
+                received_at=now,
+                status=EventStatus.ACCEPTED,
+                reason="missing_checkout",
+            )
+        )
+        closed += 0 if duplicate else 1
+    return closed
+
+
+def _session_end(in_event: AttendanceEvent | None, visit: Visit) -> datetime | None:
+    """When the check-in's session ended; without one, the end of the activity's last
+    session that day, or else the end of the day."""
+    day = schedule.local_day(visit.in_at)
+    if in_event is not None and in_event.session_id is not None:
+        session = db.session.get(ActivitySession, in_event.session_id)
+        if session is not None:
+            end = schedule.local_moment(day, session.end_time)
+            if end > visit.in_at:
+                return end
+    last = db.session.scalar(
+        sa.select(sa.func.max(ActivitySession.end_time)).where(
+            ActivitySession.activity_id == visit.activity_id,
+            ActivitySession.weekday == day.isoweekday(),
+        )
+    )
+    if last is not None and schedule.local_moment(day, last) > visit.in_at:
+        return schedule.local_moment(day, last)
+    return schedule.day_bounds(day)[1]

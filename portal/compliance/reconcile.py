@@ -1,0 +1,1059 @@
+"""Reconciliation: the rule book's figures for the people of a municipality, from the database.
+
+A floor service (models and the pure engine; no Flask views). For every person in scope it
+builds exactly the rule book's JSON scenario (compliance-rules.md §4) from the database and runs
+it through ``parse_scenario`` and ``evaluate``, so an exported scenario and a stored result are
+the same thing: ``flask compliance evaluate`` on the export prints the stored figures.
+
+Where the scenario's parts come from (docs/reconciliation.md explains each in prose):
+
+- ``assistance_months``: months of approved or partly approved decisions;
+- ``rules``: the municipality's settings;
+- ``person``: birth date, the newest assessment valid by the period's end (participation,
+  ``requirement_from``), dated statuses and the household's children;
+- ``external``: external occupations;
+- ``activities``: the plan versions in force (a version holds from its ``valid_from`` until the
+  next version's) with their items and the activity sessions valid on each day. One database
+  activity becomes several engine activities, ``<public_ref>~<n>``, wherever its slot set
+  changes, so that each engine activity has one date range and one slot set. ``<ref>~0`` is an
+  activity with no slots, for visits or declined offers outside the plan;
+- ``attendance``: visits derived from the attendance event log by :mod:`portal.attendance`;
+  open and auto-closed visits have no check-out;
+- ``absences`` and ``declined``: absence reports and declined offers.
+
+Every run reads with a fixed number of queries whatever the number of people (all rows for the
+people in scope, grouped in Python), and stores one ComplianceResult per person and period with
+an upsert, so running it again changes nothing but ``computed_at``.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from operator import attrgetter
+from typing import Any
+
+import sqlalchemy as sa
+
+from portal.attendance import EventFact, derive_visits
+from portal.compliance.engine import STOCKHOLM, DayResult, Result, SlotResult, evaluate
+from portal.compliance.scenario import ScenarioError, parse_scenario
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import (
+    AbsenceReport,
+    Activity,
+    ActivitySession,
+    Assessment,
+    AttendanceEvent,
+    ComplianceResult,
+    Decision,
+    DeclinedOffer,
+    ExternalOccupation,
+    HouseholdMember,
+    MunicipalitySettings,
+    Person,
+    PersonStatus,
+    PlanItem,
+    PlanVersion,
+    Site,
+    utcnow,
+)
+from portal.models.enums import DecisionOutcome, EventKind, EventStatus, MemberRole
+
+#: Decisions whose month counts as a month with assistance.
+ASSISTED = (DecisionOutcome.APPROVED, DecisionOutcome.PARTLY_APPROVED)
+#: Engine id of the slot-less activity for a declined offer that names no activity.
+UNSPECIFIED_OFFER = "unspecified~0"
+#: Rows per upsert statement; bounds memory without a statement per person.
+UPSERT_CHUNK = 1000
+
+_MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+_WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
+
+
+# --------------------------------------------------------------------------------------------
+# Periods
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """The first and last day of a month written ``YYYY-MM``."""
+    match = _MONTH.fullmatch(month or "")
+    if not match:
+        raise DomainError("invalid_month", f"invalid month {month!r} (expected YYYY-MM)")
+    year, number = int(match[1]), int(match[2])
+    if year < 1900:
+        raise DomainError("invalid_month", f"invalid month {month!r} (expected YYYY-MM)")
+    first = date(year, number, 1)
+    following = date(year + number // 12, number % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def week_bounds(week: str) -> tuple[date, date]:
+    """Monday and Sunday of an ISO week written ``YYYY-Www`` (e.g. ``2026-W37``)."""
+    match = _WEEK.fullmatch(week or "")
+    try:
+        if not match or int(match[1]) < 1900:
+            raise ValueError(week)
+        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        raise DomainError("invalid_week", f"invalid week {week!r} (expected YYYY-Www)") from None
+    return monday, monday + timedelta(days=6)
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """A month (``2026-09``) or an ISO week (``2026-W37``) as its first and last day."""
+    return week_bounds(period) if "W" in (period or "") else month_bounds(period)
+
+
+# --------------------------------------------------------------------------------------------
+# Scope and summary
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures a run computes: a municipality, optionally one unit or one person."""
+
+    municipality_id: int
+    unit_id: int | None = None
+    person_id: int | None = None
+
+    def people(self) -> sa.Select:
+        """The ids of the people in scope, as a subquery every load filters on."""
+        query = sa.select(Person.id).where(Person.municipality_id == self.municipality_id)
+        if self.unit_id is not None:
+            query = query.where(Person.unit_id == self.unit_id)
+        if self.person_id is not None:
+            query = query.where(Person.id == self.person_id)
+        return query
+
+
+@dataclass
+class ReconcileSummary:
+    """What a run did: people per status and flag, and how many events it read."""
+
+    period_from: date
+    period_to: date
+    #: The last day counted (before period_to while the period is still running).
+    evaluated_to: date
+    people: int = 0
+    events: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_flag: dict[str, int] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------
+# Loading: a fixed set of queries, each for every person in scope at once
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause CPython's cycle collector during a bulk run.
+
+    A run holds millions of small objects (rows, visits, results) and makes no reference
+    cycles; the collector would traverse them all again at every full collection, which made
+    a run of 16 000 people take three times as long as one of 8 000. Reference counting still
+    frees everything; the collector resumes afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@dataclass
+class Rows:
+    """Every row one run needs, as fetched (grouping happens in :class:`Inputs`)."""
+
+    people: list[Any]
+    settings: Any
+    decisions: list[Any]
+    assessments: list[Any]
+    statuses: list[Any]
+    children: list[Any]
+    external: list[Any]
+    versions: list[Any]
+    items: list[Any]
+    activities: list[Any]
+    sessions: list[Any]
+    events: list[Any]
+    absences: list[Any]
+    declined: list[Any]
+
+
+def _window(period_from: date, period_to: date) -> tuple[datetime, datetime]:
+    """The UTC instants around the period: a day either side for visits across midnight."""
+    start = datetime.combine(period_from - timedelta(days=1), time(0), tzinfo=STOCKHOLM)
+    end = datetime.combine(period_to + timedelta(days=2), time(0), tzinfo=STOCKHOLM)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def fetch_rows(scope: Scope, period_from: date, period_to: date) -> Rows:
+    """Run the loads of one reconciliation and fetch every row (the benchmark's baseline)."""
+    with _cyclic_gc_paused():
+        return _fetch_rows(scope, period_from, period_to)
+
+
+def _fetch_rows(scope: Scope, period_from: date, period_to: date) -> Rows:
+    session = db.session
+    people = scope.people()
+    settings = session.execute(
+        sa.select(
+            MunicipalitySettings.full_time_hours_per_week,
+            MunicipalitySettings.mandatory_after_months,
+            MunicipalitySettings.pension_age,
+            MunicipalitySettings.missing_checkout,
+            MunicipalitySettings.extra_exemptions,
+            MunicipalitySettings.exempt_if_af_activity,
+            MunicipalitySettings.updated_at,
+        ).where(MunicipalitySettings.municipality_id == scope.municipality_id)
+    ).first()
+    # A month is mandatory when it and the months before it have assistance: read that far back.
+    lookback = settings.mandatory_after_months if settings else 2
+    first_month = period_from.replace(day=1)
+    for _ in range(lookback):
+        first_month = (first_month - timedelta(days=1)).replace(day=1)
+    start, end = _window(period_from, period_to)
+    corrections_from = start - timedelta(days=1)
+    site_ids = sa.select(Site.id).where(Site.municipality_id == scope.municipality_id)
+
+    def rows(query: sa.Select) -> list[Any]:
+        return session.execute(query).all()
+
+    return Rows(
+        people=rows(
+            sa.select(Person.id, Person.public_ref, Person.birth_date, Person.household_id).where(
+                Person.id.in_(people)
+            )
+        ),
+        settings=settings,
+        decisions=rows(
+            sa.select(Decision.person_id, Decision.month, Decision.decided_at).where(
+                Decision.person_id.in_(people),
+                Decision.outcome.in_(ASSISTED),
+                Decision.month >= _month_key(first_month),
+                Decision.month <= _month_key(period_to),
+            )
+        ),
+        assessments=rows(
+            sa.select(
+                Assessment.id,
+                Assessment.person_id,
+                Assessment.valid_from,
+                Assessment.participation_percent,
+                Assessment.requirement_from,
+                Assessment.assessed_at,
+            ).where(Assessment.person_id.in_(people), Assessment.valid_from <= period_to)
+        ),
+        statuses=rows(
+            sa.select(
+                PersonStatus.person_id,
+                PersonStatus.kind,
+                PersonStatus.from_date,
+                PersonStatus.to_date,
+                PersonStatus.recorded_at,
+            ).where(
+                PersonStatus.person_id.in_(people),
+                PersonStatus.from_date <= period_to,
+                sa.or_(PersonStatus.to_date.is_(None), PersonStatus.to_date >= period_from),
+            )
+        ),
+        children=rows(
+            sa.select(Person.id, HouseholdMember.birth_date)
+            .join(HouseholdMember, HouseholdMember.household_id == Person.household_id)
+            .where(Person.id.in_(people), HouseholdMember.role == MemberRole.CHILD)
+        ),
+        external=rows(
+            sa.select(
+                ExternalOccupation.person_id,
+                ExternalOccupation.kind,
+                ExternalOccupation.hours_per_week,
+                ExternalOccupation.from_date,
+                ExternalOccupation.to_date,
+                ExternalOccupation.recorded_at,
+            ).where(
+                ExternalOccupation.person_id.in_(people),
+                ExternalOccupation.from_date <= period_to,
+                sa.or_(
+                    ExternalOccupation.to_date.is_(None),
+                    ExternalOccupation.to_date >= period_from,
+                ),
+            )
+        ),
+        versions=rows(
+            sa.select(
+                PlanVersion.id,
+                PlanVersion.person_id,
+                PlanVersion.version,
+                PlanVersion.valid_from,
+                PlanVersion.created_at,
+            ).where(PlanVersion.person_id.in_(people), PlanVersion.valid_from <= period_to)
+        ),
+        items=rows(
+            sa.select(
+                PlanItem.plan_version_id,
+                PlanItem.activity_id,
+                PlanItem.session_ids,
+                PlanItem.from_date,
+                PlanItem.to_date,
+            )
+            .join(PlanVersion, PlanVersion.id == PlanItem.plan_version_id)
+            .where(
+                PlanVersion.person_id.in_(people),
+                PlanVersion.valid_from <= period_to,
+                PlanItem.from_date <= period_to,
+                sa.or_(PlanItem.to_date.is_(None), PlanItem.to_date >= period_from),
+            )
+        ),
+        activities=rows(
+            sa.select(
+                Activity.id,
+                Activity.public_ref,
+                Activity.type,
+                Activity.from_date,
+                Activity.to_date,
+            ).where(Activity.site_id.in_(site_ids))
+        ),
+        sessions=rows(
+            sa.select(
+                ActivitySession.id,
+                ActivitySession.activity_id,
+                ActivitySession.weekday,
+                ActivitySession.start_time,
+                ActivitySession.end_time,
+                ActivitySession.valid_from,
+                ActivitySession.valid_to,
+            )
+            .join(Activity, Activity.id == ActivitySession.activity_id)
+            .where(
+                Activity.site_id.in_(site_ids),
+                ActivitySession.valid_from <= period_to,
+                sa.or_(ActivitySession.valid_to.is_(None), ActivitySession.valid_to >= period_from),
+            )
+        ),
+        events=_fetch_events(people, start, end, corrections_from),
+        absences=rows(
+            sa.select(
+                AbsenceReport.person_id,
+                AbsenceReport.from_at,
+                AbsenceReport.to_at,
+                AbsenceReport.reason,
+                AbsenceReport.decision,
+                AbsenceReport.created_at,
+                AbsenceReport.decided_at,
+            ).where(
+                AbsenceReport.person_id.in_(people),
+                AbsenceReport.from_at < end,
+                AbsenceReport.to_at > start,
+            )
+        ),
+        declined=rows(
+            sa.select(
+                DeclinedOffer.person_id,
+                DeclinedOffer.activity_id,
+                DeclinedOffer.date,
+                DeclinedOffer.acceptable_reason,
+                DeclinedOffer.recorded_at,
+            ).where(
+                DeclinedOffer.person_id.in_(people),
+                DeclinedOffer.date >= period_from,
+                DeclinedOffer.date <= period_to,
+            )
+        ),
+    )
+
+
+_SUPERSEDING = (EventKind.ANNUL, EventKind.CORRECTION)
+
+
+@contextmanager
+def _utc_session() -> Iterator[None]:
+    """On PostgreSQL, read timestamps in a UTC session, then restore the session's zone.
+
+    The driver then returns them in datetime.timezone.utc, which compares and formats several
+    times faster than a ZoneInfo zone (the instants are the same either way).
+    """
+    session = db.session
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    zone = session.execute(sa.text("SELECT current_setting('TimeZone')")).scalar_one()
+    session.execute(sa.text("SELECT set_config('TimeZone', 'UTC', true)"))
+    try:
+        yield
+    finally:
+        session.execute(sa.text("SELECT set_config('TimeZone', :zone, true)"), {"zone": zone})
+
+
+def _event_columns() -> tuple[sa.ColumnElement, ...]:
+    """The event columns visits need, read as plainly as the database allows.
+
+    The log is by far the largest load, and per-value conversions in Python dominate it:
+    codes are read as text (EventFact.of turns them into enums) and, on PostgreSQL, which
+    returns aware timestamps itself, the timestamps skip UtcDateTime's conversion. SQLite
+    stores naive UTC, so there UtcDateTime still attaches the zone.
+    """
+    moment = (
+        (lambda column: sa.type_coerce(column, sa.DateTime(timezone=True)).label(column.key))
+        if db.session.get_bind().dialect.name == "postgresql"
+        else (lambda column: column)
+    )
+    return (
+        AttendanceEvent.id,
+        AttendanceEvent.person_id,
+        AttendanceEvent.activity_id,
+        AttendanceEvent.site_id,
+        sa.type_coerce(AttendanceEvent.kind, sa.String).label("kind"),
+        sa.type_coerce(AttendanceEvent.status, sa.String).label("status"),
+        moment(AttendanceEvent.occurred_at),
+        AttendanceEvent.supersedes_id,
+        moment(AttendanceEvent.received_at),
+    )
+
+
+def _fetch_events(
+    people: sa.Select, start: datetime, end: datetime, corrections_from: datetime
+) -> list[Any]:
+    """Events of the window, and every annulment or correction that may apply to them.
+
+    A correction or annulment is received after the event it supersedes, and that event was
+    received after the window opened, so those received since then (less a day for device
+    clocks) are all there can be. A correction may also move an event recorded outside the
+    window into it: the originals such corrections name are fetched by id afterwards (one more
+    query per link of a correction chain, never one per person).
+    """
+    session = db.session
+    columns = _event_columns()
+    with _utc_session():
+        events = session.execute(
+            sa.select(*columns).where(
+                AttendanceEvent.person_id.in_(people),
+                AttendanceEvent.status != EventStatus.REJECTED,
+                sa.or_(
+                    sa.and_(
+                        AttendanceEvent.occurred_at >= start, AttendanceEvent.occurred_at < end
+                    ),
+                    sa.and_(
+                        AttendanceEvent.kind.in_(_SUPERSEDING),
+                        AttendanceEvent.received_at >= corrections_from,
+                    ),
+                ),
+            )
+        ).all()
+    known = {event.id for event in events}
+    wanted = {
+        event.supersedes_id
+        for event in events
+        if event.supersedes_id is not None
+        and event.kind == EventKind.CORRECTION
+        and event.supersedes_id not in known
+    }
+    while wanted:
+        found = session.execute(
+            sa.select(*columns).where(
+                AttendanceEvent.id.in_(sorted(wanted)),
+                AttendanceEvent.status != EventStatus.REJECTED,
+            )
+        ).all()
+        events.extend(found)
+        known.update(event.id for event in found)
+        wanted = {
+            event.supersedes_id
+            for event in found
+            if event.kind == EventKind.CORRECTION and event.supersedes_id not in known
+        }
+    return events
+
+
+# --------------------------------------------------------------------------------------------
+# Building the scenario of each person
+
+
+def _json_number(value: Decimal | int) -> int | float:
+    """Hours as a JSON number the contract reads back exactly (whole numbers as integers)."""
+    if value == int(value):
+        return int(value)
+    return float(value)
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _instant(moment: datetime | None) -> str | None:
+    """A stored UTC timestamp as ISO text with its offset; the engine converts it."""
+    return None if moment is None else moment.isoformat(timespec="seconds")
+
+
+def _newest(*moments: datetime | None) -> datetime | None:
+    present = [moment for moment in moments if moment is not None]
+    return max(present) if present else None
+
+
+@dataclass
+class _Run:
+    """An engine activity being built: one database activity over one date range."""
+
+    start: date
+    end: date
+    slots: frozenset[tuple[int, time, time]] | None
+
+
+class Inputs:
+    """The fetched rows grouped by person, and the builder of each person's scenario."""
+
+    def __init__(self, rows: Rows, period_from: date, period_to: date) -> None:
+        self.rows = rows
+        self.period_from = period_from
+        self.period_to = period_to
+        self.rules = _rules(rows.settings)
+        self.settings_at = rows.settings.updated_at if rows.settings else None
+        self.activities = {row.id: row for row in rows.activities}
+        self.sessions: dict[int, list[Any]] = defaultdict(list)
+        for row in rows.sessions:
+            self.sessions[row.activity_id].append(row)
+        self.decisions = _group(rows.decisions)
+        self.assessments = _group(rows.assessments)
+        self.statuses = _group(rows.statuses)
+        self.children = _group(rows.children, key="id")
+        self.external = _group(rows.external)
+        self.versions = _group(rows.versions)
+        self.items: dict[int, list[Any]] = defaultdict(list)
+        for row in rows.items:
+            self.items[row.plan_version_id].append(row)
+        self.events = _group(rows.events)
+        self.absences = _group(rows.absences)
+        self.declined = _group(rows.declined)
+        self._plans: dict[tuple, tuple[list, list]] = {}
+        # Local midnights (as instants) from the day before the period to the day after it, so
+        # a visit's local day is a bisection instead of a time-zone conversion per visit.
+        self._first_day = period_from - _DAY
+        self._midnights = [
+            datetime.combine(
+                self._first_day + timedelta(days=offset), time(0), tzinfo=STOCKHOLM
+            ).astimezone(UTC)
+            for offset in range((period_to - period_from).days + 4)
+        ]
+
+    @property
+    def event_count(self) -> int:
+        return len(self.rows.events)
+
+    def scenario(self, person: Any) -> tuple[dict[str, Any], datetime | None]:
+        """The contract's scenario for one person, and the newest change among its inputs."""
+        pid = person.id
+        assessment = _newest_assessment(self.assessments.get(pid, ()))
+        statuses = sorted(self.statuses.get(pid, ()), key=lambda row: (row.from_date, row.kind))
+        external = sorted(self.external.get(pid, ()), key=lambda row: (row.from_date, row.kind))
+        decisions = self.decisions.get(pid, ())
+        versions = self.versions.get(pid, ())
+        absences = sorted(self.absences.get(pid, ()), key=lambda row: (row.from_at, row.to_at))
+        declined = sorted(self.declined.get(pid, ()), key=lambda row: row.date)
+        events = self.events.get(pid, ())
+
+        activities, runs = self._plan(versions)
+        extra: dict[str, dict[str, Any]] = {}
+        attendance = self._attendance(events, runs, extra)
+        offers = [
+            {
+                "date": offer.date.isoformat(),
+                "activity": self._engine_activity(offer.activity_id, offer.date, runs, extra),
+                "acceptable_reason": bool(offer.acceptable_reason),
+            }
+            for offer in declined
+        ]
+        activities.extend(extra.values())
+        activities.sort(key=lambda activity: (activity["from"], activity["id"]))
+
+        scenario: dict[str, Any] = {
+            "period": {"from": self.period_from.isoformat(), "to": self.period_to.isoformat()},
+        }
+        if self.rules is not None:
+            scenario["rules"] = self.rules
+        scenario.update(
+            {
+                "person": {
+                    "birth_date": person.birth_date.isoformat(),
+                    "participation_percent": (
+                        assessment.participation_percent if assessment else 100
+                    ),
+                    "statuses": [
+                        {
+                            "kind": str(row.kind),
+                            "from": _iso(row.from_date),
+                            "to": _iso(row.to_date),
+                        }
+                        for row in statuses
+                    ],
+                    "children_birth_dates": sorted(
+                        row.birth_date.isoformat() for row in self.children.get(pid, ())
+                    ),
+                },
+                "assistance_months": sorted({row.month for row in decisions}),
+                "requirement_from": _iso(assessment.requirement_from) if assessment else None,
+                "external": [
+                    {
+                        "kind": str(row.kind),
+                        "hours_per_week": _json_number(row.hours_per_week),
+                        "from": _iso(row.from_date),
+                        "to": _iso(row.to_date),
+                    }
+                    for row in external
+                ],
+                "activities": activities,
+                "attendance": attendance,
+                "absences": [
+                    {
+                        "from": _instant(row.from_at),
+                        "to": _instant(row.to_at),
+                        "reason": str(row.reason),
+                        "decision": str(row.decision),
+                    }
+                    for row in absences
+                ],
+                "declined": offers,
+            }
+        )
+        inputs_at = _newest(
+            self.settings_at,
+            max((row.decided_at for row in decisions), default=None),
+            assessment.assessed_at if assessment else None,
+            max((row.recorded_at for row in statuses), default=None),
+            max((row.recorded_at for row in external), default=None),
+            max((row.created_at for row in versions), default=None),
+            max((row.received_at for row in events), default=None),
+            max((_newest(row.created_at, row.decided_at) for row in absences), default=None),
+            max((row.recorded_at for row in declined), default=None),
+        )
+        return scenario, inputs_at
+
+    # The plan: versions and items, split where the slot set of an activity changes.
+
+    def _plan(
+        self, versions: Iterable[Any]
+    ) -> tuple[list[dict[str, Any]], dict[int, list[tuple[date, date, str]]]]:
+        """Engine activities of the plan, and per database activity its (from, to, id) runs."""
+        entries: dict[int, list[tuple[date, date, list[int]]]] = defaultdict(list)
+        ordered = sorted(versions, key=lambda row: (row.valid_from, row.version))
+        for index, version in enumerate(ordered):
+            in_force_to = self.period_to
+            if index + 1 < len(ordered):
+                in_force_to = min(in_force_to, ordered[index + 1].valid_from - timedelta(days=1))
+            in_force_from = max(version.valid_from, self.period_from)
+            if in_force_to < in_force_from:
+                continue  # replaced before the period began, or the same day it took effect
+            for item in self.items.get(version.id, ()):
+                activity = self.activities.get(item.activity_id)
+                if activity is None:
+                    continue  # an activity of another municipality cannot be on this plan
+                start = max(in_force_from, item.from_date, activity.from_date)
+                end = min(
+                    in_force_to,
+                    item.to_date or in_force_to,
+                    activity.to_date or in_force_to,
+                )
+                if start <= end:
+                    entries[item.activity_id].append((start, end, list(item.session_ids or ())))
+        activities: list[dict[str, Any]] = []
+        runs: dict[int, list[tuple[date, date, str]]] = {}
+        for activity_id, spans in entries.items():
+            # Most people of an activity share its dates and sessions: build each shape once.
+            key = (activity_id, tuple((start, end, tuple(ids)) for start, end, ids in spans))
+            built = self._plans.get(key)
+            if built is None:
+                built = self._plans[key] = self._engine_activities(activity_id, spans)
+            runs[activity_id], shaped = built
+            activities.extend(shaped)
+        return activities, runs
+
+    def _engine_activities(
+        self, activity_id: int, spans: list[tuple[date, date, list[int]]]
+    ) -> tuple[list[tuple[date, date, str]], list[dict[str, Any]]]:
+        """The (from, to, id) runs of one activity in a plan, and their contract objects.
+
+        The objects are shared by everyone with the same plan shape and never changed.
+        """
+        activity = self.activities[activity_id]
+        numbered = []
+        shaped = []
+        for number, run in enumerate(self._runs(activity_id, spans), start=1):
+            engine_id = f"{activity.public_ref}~{number}"
+            numbered.append((run.start, run.end, engine_id))
+            shaped.append(
+                {
+                    "id": engine_id,
+                    "type": str(activity.type),
+                    "from": run.start.isoformat(),
+                    "to": run.end.isoformat(),
+                    "slots": [
+                        {"weekday": weekday, "start": f"{opens:%H:%M}", "end": f"{closes:%H:%M}"}
+                        for weekday, opens, closes in sorted(run.slots or ())
+                    ],
+                }
+            )
+        return numbered, shaped
+
+    def _runs(self, activity_id: int, spans: list[tuple[date, date, list[int]]]) -> Iterator[_Run]:
+        """Maximal date ranges over which the activity's slot set for the person is constant."""
+        sessions = self.sessions.get(activity_id, ())
+        cuts = {self.period_from, self.period_to + timedelta(days=1)}
+        for start, end, _ in spans:
+            cuts.update((start, end + timedelta(days=1)))
+        for row in sessions:
+            cuts.add(row.valid_from)
+            if row.valid_to is not None:
+                cuts.add(row.valid_to + timedelta(days=1))
+        edges = sorted(cut for cut in cuts if self.period_from <= cut <= self.period_to + _DAY)
+        current: _Run | None = None
+        for first, following in zip(edges, edges[1:], strict=False):
+            slots = _slots_on(first, spans, sessions)
+            last = following - _DAY
+            if current is not None and current.slots == slots and current.end + _DAY == first:
+                current.end = last
+                continue
+            if current is not None and current.slots is not None:
+                yield current
+            current = _Run(first, last, slots)
+        if current is not None and current.slots is not None:
+            yield current
+
+    # Attendance and offers, each put on the engine activity that covers its day.
+
+    def _attendance(
+        self,
+        events: Iterable[Any],
+        runs: dict[int, list[tuple[date, date, str]]],
+        extra: dict[str, dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """The person's visits in the period, from the event log."""
+        if not events:
+            return []
+        attendance = []
+        midnights, first_day = self._midnights, self._first_day
+        last = len(midnights) - 3  # the index of the period's last day (index 1 is its first)
+        # derive_visits returns the visits in time order, which is the order they are listed in.
+        for visit in derive_visits(EventFact.of(event) for event in events):
+            came = bisect_right(midnights, visit.in_at) - 1
+            left = bisect_right(midnights, visit.out_at) - 1 if visit.out_at else came
+            if left < 1 or came > last:
+                continue  # wholly before or after the period
+            day = first_day + timedelta(days=came if came >= 1 else left)
+            attendance.append(
+                {
+                    "activity": self._engine_activity(visit.activity_id, day, runs, extra),
+                    "in": _instant(visit.in_at),
+                    "out": _instant(visit.out_at),
+                }
+            )
+        return attendance
+
+    def _engine_activity(
+        self,
+        activity_id: int | None,
+        day: date,
+        runs: dict[int, list[tuple[date, date, str]]],
+        extra: dict[str, dict[str, Any]],
+    ) -> str:
+        """The engine activity of a database activity on day; a slot-less one if unplanned."""
+        for start, end, engine_id in runs.get(activity_id, ()):
+            if start <= day <= end:
+                return engine_id
+        activity = self.activities.get(activity_id)
+        engine_id = f"{activity.public_ref}~0" if activity is not None else UNSPECIFIED_OFFER
+        if engine_id not in extra:
+            extra[engine_id] = {
+                "id": engine_id,
+                "type": str(activity.type) if activity is not None else "other",
+                "from": self.period_from.isoformat(),
+                "to": self.period_to.isoformat(),
+                "slots": [],
+            }
+        return engine_id
+
+
+_DAY = timedelta(days=1)
+
+
+def _slots_on(
+    day: date, spans: list[tuple[date, date, list[int]]], sessions: Iterable[Any]
+) -> frozenset[tuple[int, time, time]] | None:
+    """The slots planned on day (None when no plan item covers it)."""
+    covering = [chosen for start, end, chosen in spans if start <= day <= end]
+    if not covering:
+        return None
+    every = any(not chosen for chosen in covering)
+    chosen_ids = {session_id for chosen in covering for session_id in chosen}
+    return frozenset(
+        (row.weekday, row.start_time, row.end_time)
+        for row in sessions
+        if row.valid_from <= day
+        and (row.valid_to is None or day <= row.valid_to)
+        and (every or row.id in chosen_ids)
+    )
+
+
+def _group(rows: Iterable[Any], key: str = "person_id") -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[getattr(row, key)].append(row)
+    return grouped
+
+
+def _newest_assessment(rows: Iterable[Any]) -> Any | None:
+    """The assessment that applies at the period's end: the latest valid_from, then newest."""
+    return max(rows, key=lambda row: (row.valid_from, row.assessed_at, row.id), default=None)
+
+
+def _rules(settings: Any | None) -> dict[str, Any] | None:
+    """The municipality's settings as the contract's ``rules``."""
+    if settings is None:
+        return None
+    return {
+        "full_time_hours_per_week": _json_number(settings.full_time_hours_per_week),
+        "mandatory_after_months": settings.mandatory_after_months,
+        "pension_age": settings.pension_age,
+        "missing_checkout": str(settings.missing_checkout),
+        "extra_exemptions": list(settings.extra_exemptions or ()),
+        "exempt_if_af_activity": bool(settings.exempt_if_af_activity),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluating and storing
+
+
+def _evaluate(scenario: dict[str, Any], public_ref: str) -> Result:
+    """Run the contract's parser and the engine; bad data in the database is an error."""
+    try:
+        return evaluate(parse_scenario(scenario))
+    except ScenarioError as error:
+        raise DomainError("invalid_input", f"person {public_ref}: {error}", status=500) from None
+
+
+def evaluated_end(period_from: date, period_to: date, through: date | None = None) -> date:
+    """The last day to count: the period's end, or ``through`` if the period runs past it.
+
+    Slots that have not happened yet would otherwise count as unexcused absence, so runs of a
+    period still in progress count up to ``through`` (the CLI and the dashboards: yesterday).
+    """
+    if period_to < period_from:
+        raise DomainError("invalid_period", "the period ends before it begins")
+    end = period_to if through is None else min(period_to, through)
+    if end < period_from:
+        raise DomainError("period_not_started", "no day of the period has been completed yet")
+    return end
+
+
+def _inputs(scope: Scope, period_from: date, period_to: date) -> Inputs:
+    return Inputs(fetch_rows(scope, period_from, period_to), period_from, period_to)
+
+
+def scenario_for_person(
+    person: Person, period_from: date, period_to: date, *, through: date | None = None
+) -> dict[str, Any]:
+    """The rule book's JSON scenario of one person and period, built from the database.
+
+    With ``through``, a period still running is counted up to that day (as reconcile does).
+    """
+    end = evaluated_end(period_from, period_to, through)
+    inputs = _inputs(_person_scope(person), period_from, end)
+    (row,) = inputs.rows.people
+    return inputs.scenario(row)[0]
+
+
+def evaluate_person(
+    person: Person, period_from: date, period_to: date, *, through: date | None = None
+) -> Result:
+    """The engine's result for one person and period, computed now and not stored."""
+    scenario = scenario_for_person(person, period_from, period_to, through=through)
+    return _evaluate(scenario, person.public_ref)
+
+
+def _person_scope(person: Person) -> Scope:
+    return Scope(person.municipality_id, person_id=person.id)
+
+
+def reconcile(
+    period_from: date,
+    period_to: date,
+    *,
+    municipality_id: int,
+    unit_id: int | None = None,
+    person_id: int | None = None,
+    through: date | None = None,
+) -> ReconcileSummary:
+    """Compute and store the result of every person in scope for the period (idempotent).
+
+    Reads with a fixed number of queries, upserts one ComplianceResult per person and period
+    (a period still running is counted up to ``through``) and flushes; the caller commits.
+    """
+    end = evaluated_end(period_from, period_to, through)
+    with _cyclic_gc_paused():
+        return _reconcile(Scope(municipality_id, unit_id, person_id), period_from, period_to, end)
+
+
+def _reconcile(scope: Scope, period_from: date, period_to: date, end: date) -> ReconcileSummary:
+    inputs = _inputs(scope, period_from, end)
+    summary = ReconcileSummary(period_from, period_to, end, events=inputs.event_count)
+    statuses: Counter[str] = Counter()
+    flags: Counter[str] = Counter()
+    computed_at = utcnow()
+    batch: list[dict[str, Any]] = []
+    for person in inputs.rows.people:
+        scenario, inputs_at = inputs.scenario(person)
+        result = _evaluate(scenario, person.public_ref)
+        statuses[result.status] += 1
+        flags.update(result.flags)
+        batch.append(
+            {
+                "person_id": person.id,
+                "period_from": period_from,
+                "period_to": period_to,
+                "evaluated_to": end,
+                "status": result.status,
+                "flags": list(result.flags),
+                "figures": result.to_contract(),
+                "days": [day_detail(day) for day in result.days],
+                "unexcused_minutes": result.unexcused_minutes,
+                "inputs_at": inputs_at,
+                "computed_at": computed_at,
+            }
+        )
+        if len(batch) >= UPSERT_CHUNK:
+            _upsert(batch)
+            batch = []
+    if batch:
+        _upsert(batch)
+    _forget_stored_results()
+    summary.people = len(inputs.rows.people)
+    summary.by_status = dict(sorted(statuses.items()))
+    summary.by_flag = dict(sorted(flags.items()))
+    return summary
+
+
+_UPDATED = (
+    "evaluated_to",
+    "status",
+    "flags",
+    "figures",
+    "days",
+    "unexcused_minutes",
+    "inputs_at",
+    "computed_at",
+)
+
+
+def _upsert(batch: list[dict[str, Any]]) -> None:
+    """Insert or replace the results of a batch of people in one statement."""
+    session = db.session
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(ComplianceResult.__table__)
+    statement = statement.on_conflict_do_update(
+        index_elements=["person_id", "period_from", "period_to"],
+        set_={name: statement.excluded[name] for name in _UPDATED},
+    )
+    session.execute(statement, batch)
+
+
+def _forget_stored_results() -> None:
+    """Expire results loaded earlier in this session: the upsert bypassed them."""
+    for instance in list(db.session.identity_map.values()):
+        if isinstance(instance, ComplianceResult):
+            db.session.expire(instance)
+
+
+# --------------------------------------------------------------------------------------------
+# Per-day detail, stored for the drill-down
+
+
+_DAY_MINUTES = (
+    "target",
+    "external",
+    "required_plan",
+    "scheduled",
+    "attended",
+    "excused",
+    "pending",
+    "unexcused",
+)
+_SLOT_MINUTES = ("scheduled", "attended", "excused", "pending", "unexcused")
+
+
+_DAY_FLAGS = (
+    "assistance",
+    "mandatory",
+    "voluntary",
+    "subject",
+    "working_day",
+    "declined_offer",
+    "missing_checkout",
+)
+_day_flags = attrgetter(*_DAY_FLAGS)
+_day_minutes = attrgetter(*(f"{name}_minutes" for name in _DAY_MINUTES))
+
+
+def day_detail(day: DayResult) -> dict[str, Any]:
+    """One day as compact JSON: figures in whole minutes, false flags and zeros left out."""
+    detail: dict[str, Any] = {"date": day.day.isoformat()}
+    for name, value in zip(_DAY_FLAGS, _day_flags(day), strict=True):
+        if value:
+            detail[name] = True
+    if day.exempt_reason:
+        detail["exempt_reason"] = day.exempt_reason
+    for name, minutes in zip(_DAY_MINUTES, _day_minutes(day), strict=True):
+        if minutes:
+            detail[name] = minutes
+    if day.slots:
+        detail["slots"] = [slot_detail(slot) for slot in day.slots]
+    return detail
+
+
+#: A stored slot is a list in this order (a month of a city's slots is a lot of JSON).
+SLOT_FIELDS = ("activity", "start", "end", *_SLOT_MINUTES, "missing_checkout")
+_slot_values = attrgetter(
+    "activity", "start", "end", *(f"{name}_minutes" for name in _SLOT_MINUTES), "missing_checkout"
+)
+
+
+def slot_detail(slot: SlotResult) -> list[Any]:
+    """One slot of a day as a compact JSON list in the order of SLOT_FIELDS (minutes)."""
+    activity, start, end, *minutes, missing = _slot_values(slot)
+    return [activity, f"{start:%H:%M}", f"{end:%H:%M}", *minutes, missing]
+
+
+def expand_day(detail: dict[str, Any]) -> dict[str, Any]:
+    """A stored day with every key present (the inverse of :func:`day_detail`'s omissions)."""
+    full: dict[str, Any] = {
+        "date": date.fromisoformat(detail["date"]),
+        "assistance": False,
+        "mandatory": False,
+        "voluntary": False,
+        "subject": False,
+        "working_day": False,
+        "exempt_reason": None,
+        "declined_offer": False,
+        "missing_checkout": False,
+        "slots": [],
+        **dict.fromkeys(_DAY_MINUTES, 0),
+    }
+    full.update({key: value for key, value in detail.items() if key not in ("date", "slots")})
+    full["slots"] = [dict(zip(SLOT_FIELDS, slot, strict=True)) for slot in detail.get("slots", ())]
+    return full

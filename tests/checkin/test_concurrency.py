@@ -1,0 +1,153 @@
+"""Concurrent scans on PostgreSQL: several threads, one person, exactly one visit.
+
+These run on PostgreSQL only (SQLite serialises writers, so it proves nothing here). Without
+TEST_DATABASE_URL they are skipped locally; in CI (CI=true) a missing PostgreSQL fails the run.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from checkin import services
+from portal.attendance import EventFact, derive_visits
+from portal.extensions import db
+from portal.models import AttendanceEvent, Device, EventStatus
+from tests.checkin.conftest import local
+from tests.conftest import IN_CI, TEST_DATABASE_URL
+
+POSTGRES_ONLY = pytest.mark.parametrize(
+    "database_url",
+    [
+        pytest.param(
+            "postgresql",
+            marks=[]
+            if TEST_DATABASE_URL or IN_CI
+            else [pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL")],
+        )
+    ],
+    indirect=True,
+)
+
+THREADS = 8
+
+
+def _run_in_threads(app, work, n=THREADS):
+    """Run work(i) in n threads released at once, each with its own app context and session."""
+    barrier = threading.Barrier(n)
+    results, errors = [None] * n, []
+
+    def target(i):
+        with app.app_context(), app.test_request_context():
+            try:
+                barrier.wait(timeout=10)
+                results[i] = work(i)
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                db.session.rollback()
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return results, errors
+
+
+def _events():
+    db.session.expire_all()
+    return db.session.scalars(sa.select(AttendanceEvent).order_by(AttendanceEvent.id)).all()
+
+
+@pytest.mark.postgres
+@POSTGRES_ONLY
+def test_concurrent_check_ins_of_one_person_make_exactly_one_visit(app, ck):
+    assert db.engine.dialect.name == "postgresql"
+    code, device_id = ck.code(), ck.device.id
+    db.session.commit()
+
+    def scan(i):
+        device = db.session.get(Device, device_id)
+        outcome = services.record_scan(
+            device,
+            event_id=str(uuid.uuid4()),
+            code=code,
+            mode="in",
+            occurred_at=local("2026-03-02 09:30").isoformat(),
+            device_seq=i + 1,
+        )
+        return outcome.event.reason
+
+    reasons, errors = _run_in_threads(app, scan)
+    assert errors == []
+    assert sorted(reasons, key=str) == [None] + ["already_in"] * (THREADS - 1)
+    events = _events()
+    assert len(events) == THREADS
+    assert len(derive_visits(EventFact.of(e) for e in events)) == 1
+
+
+@pytest.mark.postgres
+@POSTGRES_ONLY
+def test_the_same_event_sent_from_several_threads_is_stored_once(app, ck):
+    code, device_id, event_id = ck.code(), ck.device.id, str(uuid.uuid4())
+    db.session.commit()
+
+    def scan(i):
+        outcome = services.record_scan(
+            db.session.get(Device, device_id),
+            event_id=event_id,
+            code=code,
+            mode="in",
+            occurred_at=local("2026-03-02 09:30").isoformat(),
+        )
+        return outcome.duplicate
+
+    duplicates, errors = _run_in_threads(app, scan)
+    assert errors == []
+    assert sorted(duplicates) == [False] + [True] * (THREADS - 1)
+    [event] = _events()
+    assert event.status == EventStatus.ACCEPTED
+
+
+@pytest.mark.postgres
+@POSTGRES_ONLY
+def test_the_same_batch_synced_concurrently_is_stored_once(app, ck):
+    code, device_id = ck.code(), ck.device.id
+    db.session.commit()
+    batch = [
+        {
+            "event_id": str(uuid.uuid4()),
+            "code": code,
+            "mode": "in" if i % 2 == 0 else "out",
+            "occurred_at": local(f"2026-03-02 09:{10 + i:02d}").isoformat(),
+            "device_seq": i + 1,
+        }
+        for i in range(6)
+    ]
+
+    def sync(i):
+        return services.sync_batch(db.session.get(Device, device_id), batch)
+
+    results, errors = _run_in_threads(app, sync, n=4)
+    assert errors == []
+    assert all(r["result"] in ("accepted", "duplicate") for rs in results for r in rs)
+    assert len(_events()) == 6
+    assert len(derive_visits(EventFact.of(e) for e in _events())) == 3
+
+
+@pytest.mark.postgres
+@POSTGRES_ONLY
+def test_concurrent_auto_close_closes_once(app, ck, monday):
+    ck.scan(ck.code())
+    db.session.commit()
+    monday.move_to(local("2026-03-02 12:30"))
+    closed, errors = _run_in_threads(app, lambda i: services.auto_close(), n=4)
+    assert errors == []
+    assert sum(closed) >= 1
+    assert [e.kind for e in _events()].count("auto_close") == 1
