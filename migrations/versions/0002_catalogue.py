@@ -1,7 +1,7 @@
 """AF exchange: the rest of Arbetsförmedlingen's action plan for a person.
 
 Revision ID: 0002_catalogue
-Revises: 0001
+Revises: 0002_reconcile
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0002_catalogue"
-down_revision = "0001"
+down_revision = "0002_reconcile"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Check-in: the device clock skew of each attendance event, and an index for device bursts.
 
 Revision ID: 0002_checkin
-Revises: 0001
+Revises: 0002_portal
 
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0002_checkin"
-down_revision = "0001"
+down_revision = "0002_portal"
 branch_labels = None
 depends_on = None
 

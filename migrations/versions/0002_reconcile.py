@@ -1,7 +1,7 @@
 """Reconciliation: the last day a stored result counts, and an index for the dashboards.
 
 Revision ID: 0002_reconcile
-Revises: 0001
+Revises: 0002_checkin
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0002_reconcile"
-down_revision = "0001"
+down_revision = "0002_checkin"
 branch_labels = None
 depends_on = None
 
