@@ -1,7 +1,7 @@
 """Translation upkeep for developers: ``python -m portal.i18n_tools extract|missing|fill``.
 
-- extract [UNIT ...]: re-extract every package's messages and update its en/ar catalogs (no line numbers,
-  so catalogs edited by several people merge cleanly).
+- extract [UNIT ...]: re-extract messages and update the en/ar catalogs (no line numbers, so
+  catalogs edited by several people merge cleanly).
 - missing LANG [PKG]: list msgids without a translation (fuzzy counts as missing).
 - fill PO JSON: set translations from a JSON object {msgid: msgstr}.
 """

@@ -73,5 +73,5 @@ def with_check_digit(nine: str) -> str:
 
 
 def masked(pnr: str) -> str:
-    """YYYYMMDD-XXXX: enough for a person to recognise their own number on screen."""
-    return f"{pnr[:8]}-XXXX"
+    """YYYYMMDD-**** : enough for a person to recognise their own number on screen."""
+    return f"{pnr[:8]}-****"

@@ -51,4 +51,4 @@ def test_invalid_date_with_valid_checksum():
 
 def test_check_digit_helper_and_mask():
     assert luhn_ok(with_check_digit("811218987"))
-    assert masked("198112189876") == "19811218-XXXX"
+    assert masked("198112189876") == "19811218-****"
