@@ -18,10 +18,11 @@ Check-in and reconciliation both use this module; neither re-implements it.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
+from typing import Any
 
 from portal.models.enums import EventKind, EventStatus
 
@@ -73,23 +74,38 @@ class Visit:
     event_ids: list[int] = field(default_factory=list)
 
 
-def effective_events(events: Iterable[EventFact]) -> list[EventFact]:
-    """Apply annulments and corrections; return the events that stand, in time order."""
-    accepted = [e for e in events if e.status != EventStatus.REJECTED]
+#: Codes as the log stores them (the enums are StrEnums, so rows read as text compare equal).
+_IN, _OUT, _AUTO_CLOSE = EventKind.IN.value, EventKind.OUT.value, EventKind.AUTO_CLOSE.value
+_ANNUL, _CORRECTION = EventKind.ANNUL.value, EventKind.CORRECTION.value
+_SUPERSEDING = frozenset((_ANNUL, _CORRECTION))
+_CLOSING = frozenset((_OUT, _AUTO_CLOSE))
+_REJECTED = EventStatus.REJECTED.value
+_in_time_order = attrgetter("occurred_at", "id")
+
+
+def effective_events(events: Iterable[Any]) -> list[Any]:
+    """Apply annulments and corrections; return the events that stand, in time order.
+
+    ``events`` are EventFacts or any rows with their fields (codes as enums or as text).
+    """
+    accepted = [e for e in events if e.status != _REJECTED]
+    if not any(e.kind in _SUPERSEDING for e in accepted):
+        accepted.sort(key=_in_time_order)  # the usual case: nothing annulled or corrected
+        return accepted
     by_id = {e.id: e for e in accepted}
     annulled: set[int] = set()
-    replacement: dict[int, EventFact] = {}
-    for e in sorted(accepted, key=lambda e: (e.occurred_at, e.id)):
-        if e.kind == EventKind.ANNUL and e.supersedes_id is not None:
+    replacement: dict[int, Any] = {}
+    for e in sorted(accepted, key=_in_time_order):
+        if e.kind == _ANNUL and e.supersedes_id is not None:
             annulled.add(_root(e.supersedes_id, by_id))
-        elif e.kind == EventKind.CORRECTION and e.supersedes_id is not None:
+        elif e.kind == _CORRECTION and e.supersedes_id is not None:
             root = _root(e.supersedes_id, by_id)
             latest = replacement.get(root)
             if latest is None or (e.id > latest.id):
                 replacement[root] = e
     standing = []
     for e in accepted:
-        if e.kind in (EventKind.ANNUL, EventKind.CORRECTION) or e.id in annulled:
+        if e.kind in _SUPERSEDING or e.id in annulled:
             continue
         fix = replacement.get(e.id)
         if fix is not None:
@@ -98,21 +114,21 @@ def effective_events(events: Iterable[EventFact]) -> list[EventFact]:
                 person_id=e.person_id,
                 activity_id=fix.activity_id or e.activity_id,
                 site_id=e.site_id,
-                kind=e.kind,
-                status=e.status,
+                kind=EventKind(e.kind),
+                status=EventStatus(e.status),
                 occurred_at=fix.occurred_at,
                 supersedes_id=None,
             )
         standing.append(e)
-    standing.sort(key=lambda e: (e.occurred_at, e.id))
+    standing.sort(key=_in_time_order)
     return standing
 
 
-def _root(event_id: int, by_id: dict[int, EventFact]) -> int:
+def _root(event_id: int, by_id: dict[int, Any]) -> int:
     """Follow corrections back to the original event they all correct."""
     seen = set()
     current = by_id.get(event_id)
-    while current is not None and current.kind == EventKind.CORRECTION and current.supersedes_id:
+    while current is not None and current.kind == _CORRECTION and current.supersedes_id:
         if current.id in seen:  # a malformed cycle; stop rather than loop
             break
         seen.add(current.id)
@@ -121,54 +137,84 @@ def _root(event_id: int, by_id: dict[int, EventFact]) -> int:
     return event_id
 
 
-def derive_visits(events: Iterable[EventFact]) -> list[Visit]:
-    """Pair the standing in/out events of each person and activity into visits."""
-    events = list(events)
-    corrected_ids = {
-        _root(e.supersedes_id, {x.id: x for x in events})
-        for e in events
-        if e.kind == EventKind.CORRECTION and e.supersedes_id and e.status != EventStatus.REJECTED
-    }
-    streams: dict[tuple[int, int], list[EventFact]] = defaultdict(list)
+def _corrected_ids(events: list[Any]) -> set[int]:
+    """The original events that a standing correction applies to."""
+    corrections = [
+        e for e in events if e.kind == _CORRECTION and e.supersedes_id and e.status != _REJECTED
+    ]
+    if not corrections:
+        return set()
+    by_id = {e.id: e for e in events}
+    return {_root(e.supersedes_id, by_id) for e in corrections}
+
+
+def pair_events(events: Iterable[Any]) -> Iterator[tuple[Any, Any | None, list[Any]]]:
+    """The standing events paired per person and activity: (check-in, closing, repeats).
+
+    The closing event is the ``out`` or ``auto_close`` that ends the stay (None while it is
+    open); repeats are further ``in`` scans while it was open (double scans). Pairs come per
+    person and activity, each stream in time order.
+    """
+    streams: dict[tuple[int, int], list[Any]] = {}
     for e in effective_events(events):
         if e.person_id is None or e.activity_id is None:
             continue
-        streams[(e.person_id, e.activity_id)].append(e)
-    visits: list[Visit] = []
-    for (person_id, activity_id), stream in streams.items():
-        open_visit: Visit | None = None
+        key = (e.person_id, e.activity_id)
+        stream = streams.get(key)
+        if stream is None:
+            streams[key] = [e]
+        else:
+            stream.append(e)
+    for stream in streams.values():
+        opening = None
+        repeats: list[Any] = []
         for e in stream:
-            if e.kind == EventKind.IN:
-                if open_visit is None:
-                    open_visit = Visit(
-                        person_id,
-                        activity_id,
-                        e.site_id,
-                        e.occurred_at,
-                        None,
-                        in_event_id=e.id,
-                        event_ids=[e.id],
-                        corrected=e.id in corrected_ids,
-                    )
-                    visits.append(open_visit)
+            kind = e.kind
+            if kind == _IN:
+                if opening is None:
+                    opening, repeats = e, []
                 else:
-                    open_visit.event_ids.append(e.id)  # double scan
-            elif open_visit is not None and e.kind == EventKind.OUT:
-                open_visit.out_at = e.occurred_at
-                open_visit.out_event_id = e.id
-                open_visit.event_ids.append(e.id)
-                open_visit.corrected = open_visit.corrected or e.id in corrected_ids
-                open_visit = None
-            elif open_visit is not None and e.kind == EventKind.AUTO_CLOSE:
-                open_visit.missing_checkout = True
-                open_visit.auto_closed_at = e.occurred_at
-                open_visit.out_event_id = e.id
-                open_visit.event_ids.append(e.id)
-                open_visit = None
+                    repeats.append(e)  # double scan
+            elif opening is not None and kind in _CLOSING:
+                yield opening, e, repeats
+                opening = None
+        if opening is not None:
+            yield opening, None, repeats
+
+
+def derive_visits(events: Iterable[Any]) -> list[Visit]:
+    """Pair the standing in/out events of each person and activity into visits.
+
+    ``events`` are EventFacts or any rows with their fields (codes as enums or as text).
+    """
+    events = list(events)
+    corrected_ids = _corrected_ids(events)
+    visits: list[Visit] = []
+    for opening, closing, repeats in pair_events(events):
+        visit = Visit(
+            opening.person_id,
+            opening.activity_id,
+            opening.site_id,
+            opening.occurred_at,
+            None,
+            in_event_id=opening.id,
+            event_ids=[opening.id, *(e.id for e in repeats)],
+            corrected=opening.id in corrected_ids,
+        )
+        if closing is not None:
+            visit.out_event_id = closing.id
+            visit.event_ids.append(closing.id)
+            if closing.kind == _OUT:
+                visit.out_at = closing.occurred_at
+                visit.corrected = visit.corrected or closing.id in corrected_ids
+            else:
+                visit.missing_checkout = True
+                visit.auto_closed_at = closing.occurred_at
+        visits.append(visit)
     visits.sort(key=lambda v: (v.person_id, v.in_at, v.activity_id))
     return visits
 
 
-def open_visits(events: Iterable[EventFact]) -> list[Visit]:
+def open_visits(events: Iterable[Any]) -> list[Visit]:
     """Visits with a check-in and neither a check-out nor an auto-close yet."""
     return [v for v in derive_visits(events) if v.out_at is None and not v.missing_checkout]

@@ -150,9 +150,13 @@ class Attendance:
     check_out: datetime | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "check_in", local_minute(self.check_in))
-        if self.check_out is not None:
-            object.__setattr__(self, "check_out", local_minute(self.check_out))
+        check_in, check_out = self.check_in, self.check_out
+        if check_in.tzinfo is not None or check_in.second or check_in.microsecond:
+            object.__setattr__(self, "check_in", local_minute(check_in))
+        if check_out is not None and (
+            check_out.tzinfo is not None or check_out.second or check_out.microsecond
+        ):
+            object.__setattr__(self, "check_out", local_minute(check_out))
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,14 +220,30 @@ class Scenario:
 
 
 def minutes_to_hours(minutes: int) -> float:
-    """Hours rounded to two decimals, halves up, computed exactly."""
-    cents = half_up(Fraction(minutes * 100, 60))
-    return float(Decimal(cents) / 100)
+    """Hours rounded to two decimals, halves up, computed exactly.
+
+    In integers: the cents are floor(minutes * 100 / 60 + 1/2), and an integer divided by 100
+    is the double nearest the exact decimal (Python's true division rounds correctly).
+    """
+    return (minutes * 100 + 30) // 60 / 100
 
 
-def _hour_fields(row: object, names: tuple[str, ...] = FIGURES) -> dict[str, float]:
+def _hour_getter(names: tuple[str, ...]) -> tuple[tuple[str, ...], attrgetter]:
+    """The contract's ``*_hours`` keys and a getter of the matching ``*_minutes`` values."""
+    return (
+        tuple(f"{name}_hours" for name in names),
+        attrgetter(*(f"{name}_minutes" for name in names)),
+    )
+
+
+_DAY_HOURS = _hour_getter(FIGURES)
+_SLOT_HOURS = _hour_getter(FIGURES[3:])
+
+
+def _hour_fields(row: object, getter: tuple[tuple[str, ...], attrgetter]) -> dict[str, float]:
     """The contract's ``*_hours`` fields of a row that has ``*_minutes`` attributes."""
-    return {f"{name}_hours": minutes_to_hours(getattr(row, f"{name}_minutes")) for name in names}
+    keys, minutes = getter
+    return dict(zip(keys, map(minutes_to_hours, minutes(row)), strict=True))
 
 
 class SlotResult(NamedTuple):
@@ -245,7 +265,7 @@ class SlotResult(NamedTuple):
             "activity": self.activity,
             "start": self.start.strftime("%H:%M"),
             "end": self.end.strftime("%H:%M"),
-            **_hour_fields(self, FIGURES[3:]),
+            **_hour_fields(self, _SLOT_HOURS),
             "missing_checkout": self.missing_checkout,
         }
 
@@ -281,7 +301,7 @@ class DayResult(NamedTuple):
             "voluntary": self.voluntary,
             "exempt_reason": self.exempt_reason,
             "working_day": self.working_day,
-            **_hour_fields(self),
+            **_hour_fields(self, _DAY_HOURS),
             "missing_checkout": self.missing_checkout,
             "declined_offer": self.declined_offer,
             "slots": [slot.to_contract() for slot in self.slots],
@@ -308,7 +328,7 @@ class WeekResult(NamedTuple):
         """The week row of the contract."""
         return {
             "week": self.week,
-            **_hour_fields(self),
+            **_hour_fields(self, _DAY_HOURS),
             "plan_gap_hours": minutes_to_hours(self.plan_gap_minutes),
         }
 
@@ -344,7 +364,7 @@ class Result:
             "mandatory_days": self.mandatory_days,
             "exempt_days": self.exempt_days,
             "exempt_reasons": dict(self.exempt_reasons),
-            **_hour_fields(self),
+            **_hour_fields(self, _DAY_HOURS),
             "plan_gap_hours": minutes_to_hours(self.plan_gap_minutes),
             "weeks": [week.to_contract() for week in self.weeks],
         }
@@ -370,8 +390,14 @@ def half_up(value: Fraction) -> int:
 def local_minute(moment: datetime) -> datetime:
     """The moment as naive Stockholm wall-clock time, truncated to the minute."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(STOCKHOLM).replace(tzinfo=None)
-    return moment.replace(second=0, microsecond=0)
+        moment = moment.astimezone(STOCKHOLM)
+    elif not (moment.second or moment.microsecond):
+        return moment
+    # The constructor rather than replace(): it is several times faster, and keeps the fold
+    # that tells the two 02:30 of the autumn's change apart.
+    return datetime(
+        moment.year, moment.month, moment.day, moment.hour, moment.minute, fold=moment.fold
+    )
 
 
 def minute_of(moment: datetime) -> int:
@@ -505,6 +531,11 @@ class _Basis(NamedTuple):
 _PlannedSlot = tuple[int, int, Activity, time, time]
 
 
+#: Classified periods by the facts they depend on (see _Evaluation._bases); bounded.
+_BASES: dict[tuple, dict[int, _Basis]] = {}
+_BASES_KEPT = 4096
+
+
 class _Occurrence(NamedTuple):
     """A slot of an activity placed on the minute axis of one day."""
 
@@ -542,7 +573,7 @@ class _Evaluation:
 
     def run(self) -> Result:
         """Classify days, settle open check-ins, count minutes, then sum and judge."""
-        bases = {day.toordinal(): self.classify(day) for day in self.scenario.period.days()}
+        bases = self._bases()
         own_slots = self._own_slots_of_open_checkins(bases)
         attended = self._attended_by_activity(own_slots)
         flagged = set(own_slots.values())
@@ -554,6 +585,47 @@ class _Evaluation:
             for ordinal, basis in bases.items()
         )
         return self._result(days)
+
+    def _bases(self) -> dict[int, _Basis]:
+        """Every day of the period classified, shared by scenarios with the same facts.
+
+        Who is subject on which day depends on far fewer facts than a whole scenario (a city's
+        people share a handful of combinations), so the classification is kept by those facts.
+        """
+        key = self._basis_key()
+        bases = _BASES.get(key)
+        if bases is None:
+            bases = {day.toordinal(): self.classify(day) for day in self.scenario.period.days()}
+            if len(_BASES) >= _BASES_KEPT:
+                _BASES.clear()
+            _BASES[key] = bases
+        return bases
+
+    def _basis_key(self) -> tuple:
+        """Exactly the facts that :meth:`classify` reads, normalised to the period."""
+        scenario = self.scenario
+        period, person = scenario.period, scenario.person
+        pension = self.pension_date
+        if pension is not None and pension > period.end:
+            pension = None  # not reached in the period
+        elif pension is not None and pension < period.start:
+            pension = period.start  # reached before it: every day
+        statuses = person.statuses
+        children = (
+            person.children_birth_dates
+            if any(status.kind == "parental_leave" for status in statuses)
+            else ()
+        )
+        return (
+            period,
+            self.rules,
+            scenario.assistance_months,
+            scenario.requirement_from,
+            pension,
+            statuses,
+            children,
+            scenario.external,
+        )
 
     # Section 1: who is subject, day by day.
 
@@ -672,23 +744,31 @@ class _Evaluation:
         declined: bool,
     ) -> DayResult:
         """The figures of one day; zero unless it is a subject working day."""
-        facts = (*basis[:7], declined and basis.subject)
-        if not (basis.subject and basis.working_day):
-            return DayResult(*facts)
+        day, assistance, mandatory, voluntary, reason, subject, working_day, external = basis
+        if not (subject and working_day):
+            return DayResult(
+                day, assistance, mandatory, voluntary, reason, subject, working_day,
+                declined and subject,
+            )  # fmt: skip
         slots = tuple(
             self._slot_result(occurrence, attended[occurrence.activity], occurrence in flagged)
-            for occurrence in self._occurrences(basis.day)
+            for occurrence in self._occurrences(day)
         )
-        external = basis.external_minutes
+        scheduled = present = excused = pending = unexcused = 0
+        missing_checkout = False
+        for slot in slots:
+            scheduled += slot.scheduled_minutes
+            present += slot.attended_minutes
+            excused += slot.excused_minutes
+            pending += slot.pending_minutes
+            unexcused += slot.unexcused_minutes
+            missing_checkout = missing_checkout or slot.missing_checkout
+        target = self.target
         return DayResult(
-            *facts,
-            self.target,
-            external,
-            max(0, self.target - external),
-            *_column_totals(map(_slot_figures_of, slots), 5),
-            missing_checkout=any(slot.missing_checkout for slot in slots),
-            slots=slots,
-        )
+            day, assistance, mandatory, voluntary, reason, subject, working_day, declined,
+            target, external, max(0, target - external),
+            scheduled, present, excused, pending, unexcused, missing_checkout, slots,
+        )  # fmt: skip
 
     def _slot_result(
         self, occurrence: _Occurrence, attended: _IntervalSet, missing_checkout: bool
@@ -696,6 +776,11 @@ class _Evaluation:
         """Split one slot's minutes into attended, excused, pending and unexcused."""
         scheduled = occurrence.end - occurrence.start
         absent = attended.gaps(occurrence.start, occurrence.end)
+        if not absent:  # attended in full, the usual case
+            return SlotResult(
+                occurrence.activity, occurrence.opens, occurrence.closes,
+                scheduled, scheduled, 0, 0, 0, missing_checkout,
+            )  # fmt: skip
         absent_minutes = _length(absent)
         not_approved = _gaps_of_all(absent, self.approved)
         not_approved_minutes = _length(not_approved)

@@ -38,11 +38,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from portal.attendance import EventFact, derive_visits
+from portal.attendance import pair_events
+from portal.compliance import engine
 from portal.compliance.engine import STOCKHOLM, DayResult, Result, SlotResult, evaluate
 from portal.compliance.scenario import ScenarioError, parse_scenario
 from portal.errors import DomainError
@@ -513,14 +514,63 @@ class _Run:
     slots: frozenset[tuple[int, time, time]] | None
 
 
+class _Event(NamedTuple):
+    """An attendance event as _event_columns reads it."""
+
+    id: int
+    person_id: int | None
+    activity_id: int | None
+    site_id: int | None
+    kind: str
+    status: str
+    occurred_at: datetime
+    supersedes_id: int | None
+    received_at: datetime
+
+
+class _Shape(NamedTuple):
+    """One engine activity, as contract JSON and as the engine's own object (both immutable
+    in use: shared by everyone with the same plan shape)."""
+
+    contract: dict[str, Any]
+    engine: engine.Activity
+
+
+class _Parts(NamedTuple):
+    """One person's scenario in Python values, before it is written either way."""
+
+    person: Any
+    assessment: Any | None
+    statuses: list[Any]
+    children: list[date]
+    months: list[str]
+    external: list[Any]
+    activities: list[_Shape]
+    #: (engine activity id, check-in, check-out or None) as UTC instants, in time order, each
+    #: with the index of its day in Inputs._midnights.
+    visits: list[tuple[str, datetime, datetime | None, int, int]]
+    absences: list[Any]
+    #: (day, engine activity id, acceptable reason)
+    offers: list[tuple[date, str, bool]]
+    inputs_at: datetime | None
+
+
 class Inputs:
-    """The fetched rows grouped by person, and the builder of each person's scenario."""
+    """The fetched rows grouped by person, and the builder of each person's scenario.
+
+    A person's scenario is collected once (:meth:`_collect`) and then written either as the
+    rule book's JSON contract (:meth:`scenario`, for export and for callers that edit it) or
+    straight as the engine's input (:meth:`engine_scenario`, for bulk runs). A test holds the
+    two to each other: ``parse_scenario(scenario)`` equals ``engine_scenario``.
+    """
 
     def __init__(self, rows: Rows, period_from: date, period_to: date) -> None:
         self.rows = rows
         self.period_from = period_from
         self.period_to = period_to
         self.rules = _rules(rows.settings)
+        self.engine_rules = engine.Rules() if self.rules is None else _engine_rules(self.rules)
+        self.engine_period = engine.Period(period_from, period_to)
         self.settings_at = rows.settings.updated_at if rows.settings else None
         self.activities = {row.id: row for row in rows.activities}
         self.sessions: dict[int, list[Any]] = defaultdict(list)
@@ -535,10 +585,13 @@ class Inputs:
         self.items: dict[int, list[Any]] = defaultdict(list)
         for row in rows.items:
             self.items[row.plan_version_id].append(row)
-        self.events = _group(rows.events)
+        # The log is the largest load and is read field by field many times: as tuples with
+        # named fields (several times faster to read than SQLAlchemy's rows).
+        self.events = _group(map(_Event._make, rows.events))
         self.absences = _group(rows.absences)
         self.declined = _group(rows.declined)
-        self._plans: dict[tuple, tuple[list, list]] = {}
+        self._plans: dict[tuple, tuple[list, list[_Shape]]] = {}
+        self._unplanned: dict[str, _Shape] = {}
         # Local midnights (as instants) from the day before the period to the day after it, so
         # a visit's local day is a bisection instead of a time-zone conversion per visit.
         self._first_day = period_from - _DAY
@@ -548,6 +601,12 @@ class Inputs:
             ).astimezone(UTC)
             for offset in range((period_to - period_from).days + 4)
         ]
+        # The UTC offset of each of those days, None on the two days a year the clocks change.
+        offsets = [midnight.astimezone(STOCKHOLM).utcoffset() for midnight in self._midnights]
+        self._offsets = [
+            offset if offset == following else None
+            for offset, following in zip(offsets, offsets[1:], strict=False)
+        ]
 
     @property
     def event_count(self) -> int:
@@ -555,30 +614,8 @@ class Inputs:
 
     def scenario(self, person: Any) -> tuple[dict[str, Any], datetime | None]:
         """The contract's scenario for one person, and the newest change among its inputs."""
-        pid = person.id
-        assessment = _newest_assessment(self.assessments.get(pid, ()))
-        statuses = sorted(self.statuses.get(pid, ()), key=lambda row: (row.from_date, row.kind))
-        external = sorted(self.external.get(pid, ()), key=lambda row: (row.from_date, row.kind))
-        decisions = self.decisions.get(pid, ())
-        versions = self.versions.get(pid, ())
-        absences = sorted(self.absences.get(pid, ()), key=lambda row: (row.from_at, row.to_at))
-        declined = sorted(self.declined.get(pid, ()), key=lambda row: row.date)
-        events = self.events.get(pid, ())
-
-        activities, runs = self._plan(versions)
-        extra: dict[str, dict[str, Any]] = {}
-        attendance = self._attendance(events, runs, extra)
-        offers = [
-            {
-                "date": offer.date.isoformat(),
-                "activity": self._engine_activity(offer.activity_id, offer.date, runs, extra),
-                "acceptable_reason": bool(offer.acceptable_reason),
-            }
-            for offer in declined
-        ]
-        activities.extend(extra.values())
-        activities.sort(key=lambda activity: (activity["from"], activity["id"]))
-
+        parts = self._collect(person)
+        assessment = parts.assessment
         scenario: dict[str, Any] = {
             "period": {"from": self.period_from.isoformat(), "to": self.period_to.isoformat()},
         }
@@ -597,13 +634,11 @@ class Inputs:
                             "from": _iso(row.from_date),
                             "to": _iso(row.to_date),
                         }
-                        for row in statuses
+                        for row in parts.statuses
                     ],
-                    "children_birth_dates": sorted(
-                        row.birth_date.isoformat() for row in self.children.get(pid, ())
-                    ),
+                    "children_birth_dates": [born.isoformat() for born in parts.children],
                 },
-                "assistance_months": sorted({row.month for row in decisions}),
+                "assistance_months": parts.months,
                 "requirement_from": _iso(assessment.requirement_from) if assessment else None,
                 "external": [
                     {
@@ -612,10 +647,13 @@ class Inputs:
                         "from": _iso(row.from_date),
                         "to": _iso(row.to_date),
                     }
-                    for row in external
+                    for row in parts.external
                 ],
-                "activities": activities,
-                "attendance": attendance,
+                "activities": [dict(shape.contract) for shape in parts.activities],
+                "attendance": [
+                    {"activity": activity, "in": _instant(came), "out": _instant(left)}
+                    for activity, came, left, _, _ in parts.visits
+                ],
                 "absences": [
                     {
                         "from": _instant(row.from_at),
@@ -623,11 +661,99 @@ class Inputs:
                         "reason": str(row.reason),
                         "decision": str(row.decision),
                     }
-                    for row in absences
+                    for row in parts.absences
                 ],
-                "declined": offers,
+                "declined": [
+                    {"date": day.isoformat(), "activity": activity, "acceptable_reason": fine}
+                    for day, activity, fine in parts.offers
+                ],
             }
         )
+        return scenario, parts.inputs_at
+
+    def engine_scenario(self, person: Any) -> tuple[engine.Scenario, datetime | None]:
+        """The engine's input for one person (what parse_scenario makes of :meth:`scenario`)."""
+        parts = self._collect(person)
+        assessment = parts.assessment
+        local, wall_clock = engine.local_minute, self._wall_clock
+        return (
+            engine.Scenario(
+                period=self.engine_period,
+                person=engine.Person(
+                    birth_date=person.birth_date,
+                    participation_percent=(assessment.participation_percent if assessment else 100),
+                    statuses=tuple(
+                        engine.Status(str(row.kind), row.from_date, row.to_date)
+                        for row in parts.statuses
+                    ),
+                    children_birth_dates=tuple(parts.children),
+                ),
+                assistance_months=tuple(_month_start(month) for month in parts.months),
+                rules=self.engine_rules,
+                requirement_from=assessment.requirement_from if assessment else None,
+                external=tuple(
+                    engine.ExternalOccupation(
+                        str(row.kind), _exact(row.hours_per_week), row.from_date, row.to_date
+                    )
+                    for row in parts.external
+                ),
+                activities=tuple(shape.engine for shape in parts.activities),
+                attendance=tuple(
+                    engine.Attendance(
+                        activity,
+                        wall_clock(came, came_on),
+                        None if left is None else wall_clock(left, left_on),
+                    )
+                    for activity, came, left, came_on, left_on in parts.visits
+                ),
+                absences=tuple(
+                    engine.Absence(
+                        local(row.from_at), local(row.to_at), str(row.reason), str(row.decision)
+                    )
+                    for row in parts.absences
+                ),
+                declined=tuple(
+                    engine.DeclinedOffer(day, activity, bool(fine))
+                    for day, activity, fine in parts.offers
+                ),
+            ),
+            parts.inputs_at,
+        )
+
+    def _wall_clock(self, moment: datetime, index: int) -> datetime:
+        """engine.local_minute of a UTC instant on the day at index in _midnights, faster."""
+        offset = self._offsets[index] if 0 <= index < len(self._offsets) else None
+        if offset is None:
+            return engine.local_minute(moment)
+        local = moment + offset  # still labelled UTC: only its fields are read
+        return datetime(local.year, local.month, local.day, local.hour, local.minute)
+
+    def _collect(self, person: Any) -> _Parts:
+        """Everything of one person's scenario, sorted as the contract lists it."""
+        pid = person.id
+        assessment = _newest_assessment(self.assessments.get(pid, ()))
+        statuses = sorted(self.statuses.get(pid, ()), key=lambda row: (row.from_date, row.kind))
+        external = sorted(self.external.get(pid, ()), key=lambda row: (row.from_date, row.kind))
+        decisions = self.decisions.get(pid, ())
+        versions = self.versions.get(pid, ())
+        absences = sorted(self.absences.get(pid, ()), key=lambda row: (row.from_at, row.to_at))
+        declined = sorted(self.declined.get(pid, ()), key=lambda row: row.date)
+        events = self.events.get(pid, ())
+
+        shapes, runs = self._plan(versions)
+        extra: dict[str, _Shape] = {}
+        visits = self._attendance(events, runs, extra)
+        offers = [
+            (
+                offer.date,
+                self._engine_activity(offer.activity_id, offer.date, runs, extra),
+                bool(offer.acceptable_reason),
+            )
+            for offer in declined
+        ]
+        activities = [*shapes, *extra.values()] if extra else list(shapes)
+        if len(activities) > 1:
+            activities.sort(key=_shape_order)
         inputs_at = _newest(
             self.settings_at,
             max((row.decided_at for row in decisions), default=None),
@@ -635,17 +761,29 @@ class Inputs:
             max((row.recorded_at for row in statuses), default=None),
             max((row.recorded_at for row in external), default=None),
             max((row.created_at for row in versions), default=None),
-            max((row.received_at for row in events), default=None),
+            max(map(_received_at, events), default=None),
             max((_newest(row.created_at, row.decided_at) for row in absences), default=None),
             max((row.recorded_at for row in declined), default=None),
         )
-        return scenario, inputs_at
+        return _Parts(
+            person=person,
+            assessment=assessment,
+            statuses=statuses,
+            children=sorted(row.birth_date for row in self.children.get(pid, ())),
+            months=sorted({row.month for row in decisions}),
+            external=external,
+            activities=activities,
+            visits=visits,
+            absences=absences,
+            offers=offers,
+            inputs_at=inputs_at,
+        )
 
     # The plan: versions and items, split where the slot set of an activity changes.
 
     def _plan(
         self, versions: Iterable[Any]
-    ) -> tuple[list[dict[str, Any]], dict[int, list[tuple[date, date, str]]]]:
+    ) -> tuple[list[_Shape], dict[int, list[tuple[date, date, str]]]]:
         """Engine activities of the plan, and per database activity its (from, to, id) runs."""
         entries: dict[int, list[tuple[date, date, list[int]]]] = defaultdict(list)
         ordered = sorted(versions, key=lambda row: (row.valid_from, row.version))
@@ -668,7 +806,7 @@ class Inputs:
                 )
                 if start <= end:
                     entries[item.activity_id].append((start, end, list(item.session_ids or ())))
-        activities: list[dict[str, Any]] = []
+        shapes: list[_Shape] = []
         runs: dict[int, list[tuple[date, date, str]]] = {}
         for activity_id, spans in entries.items():
             # Most people of an activity share its dates and sessions: build each shape once.
@@ -677,34 +815,20 @@ class Inputs:
             if built is None:
                 built = self._plans[key] = self._engine_activities(activity_id, spans)
             runs[activity_id], shaped = built
-            activities.extend(shaped)
-        return activities, runs
+            shapes.extend(shaped)
+        return shapes, runs
 
     def _engine_activities(
         self, activity_id: int, spans: list[tuple[date, date, list[int]]]
-    ) -> tuple[list[tuple[date, date, str]], list[dict[str, Any]]]:
-        """The (from, to, id) runs of one activity in a plan, and their contract objects.
-
-        The objects are shared by everyone with the same plan shape and never changed.
-        """
+    ) -> tuple[list[tuple[date, date, str]], list[_Shape]]:
+        """The (from, to, id) runs of one activity in a plan, and their engine activities."""
         activity = self.activities[activity_id]
         numbered = []
         shaped = []
         for number, run in enumerate(self._runs(activity_id, spans), start=1):
             engine_id = f"{activity.public_ref}~{number}"
             numbered.append((run.start, run.end, engine_id))
-            shaped.append(
-                {
-                    "id": engine_id,
-                    "type": str(activity.type),
-                    "from": run.start.isoformat(),
-                    "to": run.end.isoformat(),
-                    "slots": [
-                        {"weekday": weekday, "start": f"{opens:%H:%M}", "end": f"{closes:%H:%M}"}
-                        for weekday, opens, closes in sorted(run.slots or ())
-                    ],
-                }
-            )
+            shaped.append(_shape(engine_id, str(activity.type), run.start, run.end, run.slots))
         return numbered, shaped
 
     def _runs(self, activity_id: int, spans: list[tuple[date, date, list[int]]]) -> Iterator[_Run]:
@@ -737,36 +861,38 @@ class Inputs:
         self,
         events: Iterable[Any],
         runs: dict[int, list[tuple[date, date, str]]],
-        extra: dict[str, dict[str, Any]],
-    ) -> list[dict[str, Any]]:
-        """The person's visits in the period, from the event log."""
+        extra: dict[str, _Shape],
+    ) -> list[tuple[str, datetime, datetime | None, int, int]]:
+        """The person's visits in the period, from the event log, in time order.
+
+        Open and auto-closed visits have no check-out (the rule book's policy decides).
+        """
         if not events:
             return []
-        attendance = []
+        visits = []
         midnights, first_day = self._midnights, self._first_day
         last = len(midnights) - 3  # the index of the period's last day (index 1 is its first)
-        # derive_visits returns the visits in time order, which is the order they are listed in.
-        for visit in derive_visits(EventFact.of(event) for event in events):
-            came = bisect_right(midnights, visit.in_at) - 1
-            left = bisect_right(midnights, visit.out_at) - 1 if visit.out_at else came
-            if left < 1 or came > last:
+        for opening, closing, _ in pair_events(events):
+            came = opening.occurred_at
+            left = closing.occurred_at if closing is not None and closing.kind == _OUT else None
+            came_on = bisect_right(midnights, came) - 1
+            left_on = bisect_right(midnights, left) - 1 if left is not None else came_on
+            if left_on < 1 or came_on > last:
                 continue  # wholly before or after the period
-            day = first_day + timedelta(days=came if came >= 1 else left)
-            attendance.append(
-                {
-                    "activity": self._engine_activity(visit.activity_id, day, runs, extra),
-                    "in": _instant(visit.in_at),
-                    "out": _instant(visit.out_at),
-                }
-            )
-        return attendance
+            day = first_day + timedelta(days=came_on if came_on >= 1 else left_on)
+            visits.append((came, opening.activity_id, day, left, came_on, left_on))
+        visits.sort(key=_visit_order)
+        return [
+            (self._engine_activity(activity_id, day, runs, extra), came, left, came_on, left_on)
+            for came, activity_id, day, left, came_on, left_on in visits
+        ]
 
     def _engine_activity(
         self,
         activity_id: int | None,
         day: date,
         runs: dict[int, list[tuple[date, date, str]]],
-        extra: dict[str, dict[str, Any]],
+        extra: dict[str, _Shape],
     ) -> str:
         """The engine activity of a database activity on day; a slot-less one if unplanned."""
         for start, end, engine_id in runs.get(activity_id, ()):
@@ -775,14 +901,81 @@ class Inputs:
         activity = self.activities.get(activity_id)
         engine_id = f"{activity.public_ref}~0" if activity is not None else UNSPECIFIED_OFFER
         if engine_id not in extra:
-            extra[engine_id] = {
-                "id": engine_id,
-                "type": str(activity.type) if activity is not None else "other",
-                "from": self.period_from.isoformat(),
-                "to": self.period_to.isoformat(),
-                "slots": [],
-            }
+            shape = self._unplanned.get(engine_id)
+            if shape is None:
+                kind = str(activity.type) if activity is not None else "other"
+                shape = self._unplanned[engine_id] = _shape(
+                    engine_id, kind, self.period_from, self.period_to, frozenset()
+                )
+            extra[engine_id] = shape
         return engine_id
+
+
+def _shape(
+    engine_id: str, kind: str, start: date, end: date, slots: frozenset[tuple[int, time, time]]
+) -> _Shape:
+    """An engine activity written both ways."""
+    ordered = sorted(slots)
+    return _Shape(
+        contract={
+            "id": engine_id,
+            "type": kind,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "slots": [
+                {"weekday": weekday, "start": f"{opens:%H:%M}", "end": f"{closes:%H:%M}"}
+                for weekday, opens, closes in ordered
+            ],
+        },
+        engine=engine.Activity(
+            engine_id,
+            kind,
+            start,
+            end,
+            tuple(
+                engine.Slot(weekday, _clock_minute(opens), _clock_minute(closes))
+                for weekday, opens, closes in ordered
+            ),
+        ),
+    )
+
+
+def _clock_minute(moment: time) -> time:
+    """A session time as the contract reads it: hours and minutes."""
+    return time(moment.hour, moment.minute)
+
+
+def _shape_order(shape: _Shape) -> tuple[date, str]:
+    return shape.engine.start, shape.engine.id
+
+
+def _visit_order(visit: tuple) -> tuple:
+    return visit[0], visit[1] or 0  # check-in, then activity
+
+
+_received_at = attrgetter("received_at")
+_OUT = EventKind.OUT.value
+
+
+def _month_start(month: str) -> date:
+    return date(int(month[:4]), int(month[5:7]), 1)
+
+
+def _exact(hours: Decimal | int) -> int | Decimal:
+    """Hours as the contract's parser reads them back: whole numbers as integers."""
+    return int(hours) if hours == int(hours) else Decimal(repr(float(hours)))
+
+
+def _engine_rules(rules: dict[str, Any]) -> engine.Rules:
+    """The contract's ``rules`` as the engine's settings."""
+    return engine.Rules(
+        full_time_hours_per_week=rules["full_time_hours_per_week"],
+        mandatory_after_months=rules["mandatory_after_months"],
+        pension_age=rules["pension_age"],
+        missing_checkout=rules["missing_checkout"],
+        extra_exemptions=tuple(rules["extra_exemptions"]),
+        exempt_if_af_activity=rules["exempt_if_af_activity"],
+    )
 
 
 _DAY = timedelta(days=1)
@@ -914,8 +1107,8 @@ def _reconcile(scope: Scope, period_from: date, period_to: date, end: date) -> R
     computed_at = utcnow()
     batch: list[dict[str, Any]] = []
     for person in inputs.rows.people:
-        scenario, inputs_at = inputs.scenario(person)
-        result = _evaluate(scenario, person.public_ref)
+        scenario, inputs_at = inputs.engine_scenario(person)
+        result = evaluate(scenario)
         statuses[result.status] += 1
         flags.update(result.flags)
         batch.append(
@@ -1011,7 +1204,29 @@ _day_minutes = attrgetter(*(f"{name}_minutes" for name in _DAY_MINUTES))
 
 
 def day_detail(day: DayResult) -> dict[str, Any]:
-    """One day as compact JSON: figures in whole minutes, false flags and zeros left out."""
+    """One day as compact JSON: figures in whole minutes, false flags and zeros left out.
+
+    A day without slots (a weekend, a day not subject) is the same for many people: those are
+    built once and shared, so treat the result as read-only.
+    """
+    if day.slots:
+        detail = _day_detail(day)
+        detail["slots"] = [slot_detail(slot) for slot in day.slots]
+        return detail
+    detail = _PLAIN_DAYS.get(day)
+    if detail is None:
+        if len(_PLAIN_DAYS) >= _PLAIN_DAYS_KEPT:
+            _PLAIN_DAYS.clear()
+        detail = _PLAIN_DAYS[day] = _day_detail(day)
+    return detail
+
+
+#: Slot-less day details by their DayResult (see day_detail); bounded.
+_PLAIN_DAYS: dict[DayResult, dict[str, Any]] = {}
+_PLAIN_DAYS_KEPT = 4096
+
+
+def _day_detail(day: DayResult) -> dict[str, Any]:
     detail: dict[str, Any] = {"date": day.day.isoformat()}
     for name, value in zip(_DAY_FLAGS, _day_flags(day), strict=True):
         if value:
@@ -1021,22 +1236,31 @@ def day_detail(day: DayResult) -> dict[str, Any]:
     for name, minutes in zip(_DAY_MINUTES, _day_minutes(day), strict=True):
         if minutes:
             detail[name] = minutes
-    if day.slots:
-        detail["slots"] = [slot_detail(slot) for slot in day.slots]
     return detail
 
 
 #: A stored slot is a list in this order (a month of a city's slots is a lot of JSON).
 SLOT_FIELDS = ("activity", "start", "end", *_SLOT_MINUTES, "missing_checkout")
-_slot_values = attrgetter(
-    "activity", "start", "end", *(f"{name}_minutes" for name in _SLOT_MINUTES), "missing_checkout"
-)
 
 
 def slot_detail(slot: SlotResult) -> list[Any]:
-    """One slot of a day as a compact JSON list in the order of SLOT_FIELDS (minutes)."""
-    activity, start, end, *minutes, missing = _slot_values(slot)
-    return [activity, f"{start:%H:%M}", f"{end:%H:%M}", *minutes, missing]
+    """One slot of a day as a compact JSON list in the order of SLOT_FIELDS (minutes).
+
+    SlotResult's own field order is SLOT_FIELDS' (a test holds them together).
+    """
+    activity, start, end, *rest = slot
+    return [activity, _clock_text(start), _clock_text(end), *rest]
+
+
+def _clock_text(moment: time) -> str:
+    """``HH:MM`` (a handful of distinct times: kept)."""
+    text = _CLOCK_TEXTS.get(moment)
+    if text is None:
+        text = _CLOCK_TEXTS[moment] = f"{moment:%H:%M}"
+    return text
+
+
+_CLOCK_TEXTS: dict[time, str] = {}
 
 
 def expand_day(detail: dict[str, Any]) -> dict[str, Any]:

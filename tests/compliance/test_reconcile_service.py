@@ -577,3 +577,75 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_people(world, db
     assert db.session.query(ComplianceResult).count() == 10
     assert few == many
     assert many <= 20
+
+
+# --- the bulk path builds what the contract's parser builds -----------------------------------
+
+
+def test_the_engine_input_built_directly_equals_the_parsed_contract(world, db):
+    """Bulk runs skip JSON: engine_scenario must be exactly parse_scenario(scenario)."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from portal.compliance.scenario import parse_scenario
+    from portal.models import AttendanceEvent
+
+    settings = db.session.get(MunicipalitySettings, world.municipality.id)
+    settings.full_time_hours_per_week = 37.5
+    settings.extra_exemptions = ["activity_compensation"]
+    lang = language_course(world)
+    jobs = factories.activity(
+        world.site_b, type=ActivityType.JOB_SEARCH, slots=((2, "13:00", "16:00"),)
+    )
+    months = ("2026-08", "2026-09", "2026-10", "2026-11")
+    busy = subject_person(world, months=months)
+    b.assessment(busy, date(2026, 8, 1), participation=75, requirement_from=date(2026, 8, 3))
+    b.status(busy, StatusKind.PARENTAL_LEAVE, date(2026, 10, 28))
+    b.child(busy, date(2026, 3, 15))
+    b.external(busy, ExternalKind.WORK, "12.50", date(2026, 6, 1))
+    b.plan(busy, date(2026, 8, 1), [(lang, [], date(2026, 8, 1), None)])
+    b.visit(busy, lang, "2026-10-19", "08:55:31", "12:02:59")
+    came, _ = b.visit(busy, lang, "2026-10-20", "09:30", "12:00")
+    b.event(busy, lang, EventKind.CORRECTION, "2026-10-20T09:00", supersedes=came)
+    b.event(busy, lang, EventKind.IN, "2026-10-21T09:05")  # never checked out
+    b.visit(busy, jobs, "2026-10-20", "13:00", "16:00")  # not in the plan
+    # In during the first 02:00-03:00 of the autumn night and out during the second.
+    b.event(busy, jobs, EventKind.IN, "2026-10-25T02:50")  # summer time: 00:50 UTC
+    db.session.add(
+        AttendanceEvent(
+            event_id=str(uuid.uuid4()),
+            person_id=busy.id,
+            site_id=jobs.site_id,
+            activity_id=jobs.id,
+            kind=EventKind.OUT,
+            source=EventSource.STAFF_SCAN,
+            occurred_at=datetime(2026, 10, 25, 1, 10, tzinfo=UTC),  # 02:10 winter time
+            received_at=datetime(2026, 10, 25, 1, 10, tzinfo=UTC),
+            status=EventStatus.ACCEPTED,
+        )
+    )
+    b.absence(busy, "2026-10-26T00:00", "2026-10-26T12:00", AbsenceDecision.APPROVED)
+    b.absence(busy, "2026-10-27T09:00", "2026-10-27T10:30", AbsenceDecision.PENDING)
+    b.declined(busy, jobs, date(2026, 10, 22))
+    b.declined(busy, None, date(2026, 10, 23), acceptable=True)
+    idle = subject_person(world, months=months)  # no plan, no scans
+    db.session.commit()
+
+    period = (date(2026, 10, 19), date(2026, 11, 1))
+    inputs = rec.Inputs(rec.fetch_rows(rec.Scope(world.municipality.id), *period), *period)
+    people = {row.id: row for row in inputs.rows.people}
+    for person in (busy, idle):
+        contract, contract_at = inputs.scenario(people[person.id])
+        direct, direct_at = inputs.engine_scenario(people[person.id])
+        assert direct == parse_scenario(contract)
+        assert direct_at == contract_at
+    direct, _ = inputs.engine_scenario(people[busy.id])
+    assert len(direct.attendance) == 5 and len(direct.absences) == 2
+    assert direct.attendance[0].check_in == datetime(2026, 10, 19, 8, 55)
+    assert direct.attendance[-1].check_out.fold == 1  # the second 02:10 of the night
+
+
+def test_a_stored_slot_lists_the_engine_slot_fields_in_their_order():
+    from portal.compliance.engine import SlotResult
+
+    assert tuple(name.removesuffix("_minutes") for name in SlotResult._fields) == rec.SLOT_FIELDS
