@@ -67,8 +67,29 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
+@dataclass(frozen=True)
+class Slot:
+    """One session a person is expected at on a day, as plain values (see expected_slots)."""
+
+    activity_id: int
+    site_id: int
+    session_id: int
+    activity_name: str
+    day: date
+    start_time: object
+    end_time: object
+
+    @property
+    def starts_at(self) -> datetime:
+        return local_moment(self.day, self.start_time)
+
+    @property
+    def ends_at(self) -> datetime:
+        return local_moment(self.day, self.end_time)
+
+
 @cache
-def _expected_query(by_person: bool, by_site: bool) -> sa.Select:
+def _expected_query(by_person: bool, by_site: bool, plain: bool = False) -> sa.Select:
     """The day's sessions joined to the union of enrolments and current plan items.
 
     Built once per shape with bound parameters (day, weekday, ids): a scan runs it for every
@@ -110,8 +131,20 @@ def _expected_query(by_person: bool, by_site: bool) -> sa.Select:
         )
     )
     source = sa.union_all(enrolled, planned).subquery()
+    if plain:  # columns, not entities: no ORM loading for a scan
+        sessions, activities = ActivitySession.__table__.c, Activity.__table__.c
+        columns = (
+            sessions.id,
+            sessions.activity_id,
+            sessions.start_time,
+            sessions.end_time,
+            activities.site_id,
+            activities.name.label("activity_name"),
+        )
+    else:
+        columns = (ActivitySession, Activity)
     query = (
-        sa.select(ActivitySession, Activity, source.c.person_id, source.c.session_ids)
+        sa.select(*columns, source.c.person_id, source.c.session_ids)
         .join(Activity, ActivitySession.activity_id == Activity.id)
         .join(source, source.c.activity_id == Activity.id)
         .where(
@@ -166,7 +199,43 @@ def expected_on(
     return rows
 
 
-def distance(expected: Expected, moment: datetime) -> timedelta:
+def expected_slots(day: date, person_id: int) -> list[Slot]:
+    """The sessions one person is expected at on a day, like ``expected_on`` (one query).
+
+    Plain values instead of ORM objects: a scan runs this for every check-in.
+    """
+    if not is_working_day(day):
+        return []
+    params = {"day": day, "weekday": day.isoweekday(), "person_ids": [person_id]}
+    rows = db.session.execute(_expected_query(True, False, True), params).all()
+    # activity -> the sessions attended; None = every session of the activity.
+    wanted: dict[int, set[int] | None] = {}
+    for row in rows:
+        activity_id, session_ids = row.activity_id, row.session_ids
+        if activity_id in wanted and wanted[activity_id] is None:
+            continue
+        if not session_ids:  # an enrolment, or a plan item with every session
+            wanted[activity_id] = None
+        else:
+            wanted[activity_id] = (wanted.get(activity_id) or set()) | {int(s) for s in session_ids}
+    slots = {
+        row.id: Slot(
+            row.activity_id,
+            row.site_id,
+            row.id,
+            row.activity_name,
+            day,
+            row.start_time,
+            row.end_time,
+        )
+        for row in rows
+        if wanted[row.activity_id] is None or row.id in wanted[row.activity_id]
+    }
+    # The order of expected_on, so that closest() breaks ties the same way.
+    return sorted(slots.values(), key=lambda e: (e.start_time, e.activity_name))
+
+
+def distance(expected: Expected | Slot, moment: datetime) -> timedelta:
     """How far a moment lies outside a session (zero inside it)."""
     if moment < expected.starts_at:
         return expected.starts_at - moment
@@ -176,8 +245,8 @@ def distance(expected: Expected, moment: datetime) -> timedelta:
 
 
 def closest(
-    candidates: list[Expected], moment: datetime, *, before: timedelta, after: timedelta
-) -> Expected | None:
+    candidates: list, moment: datetime, *, before: timedelta, after: timedelta
+) -> Expected | Slot | None:
     """The session closest in time to a moment, if one lies within the allowed margins."""
     fitting = [e for e in candidates if e.starts_at - before <= moment <= e.ends_at + after]
     if not fitting:

@@ -15,13 +15,14 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from checkin import codes, schedule
 from portal import audit
@@ -336,15 +337,21 @@ def revoke_device(actor: StaffUser, device: Device) -> None:
         db.session.flush()
 
 
+@cache
+def _device_by_token() -> sa.Select:
+    """The device (and its site) of a token hash; built once, run for every API request."""
+    return (
+        sa.select(Device)
+        .where(Device.token_hash == sa.bindparam("token_hash", type_=sa.String))
+        .options(joinedload(Device.site))
+    )
+
+
 def authenticate_device(token: str | None) -> Device:
     """The device behind a bearer token; unauthorized or device_revoked otherwise."""
     if not token:
         raise refusal("unauthorized", 401)
-    device = db.session.scalar(
-        sa.select(Device)
-        .where(Device.token_hash == codes.sha256_hex(token))
-        .options(joinedload(Device.site))
-    )
+    device = db.session.scalar(_device_by_token(), {"token_hash": codes.sha256_hex(token)})
     if device is None:
         raise refusal("unauthorized", 401)
     if device.revoked_at is not None:
@@ -413,14 +420,78 @@ def visits_at(site_id: int, day: date, person_id: int | None = None) -> list[Vis
     return derive_visits(EventFact.of(e) for e in _facts(*conditions))
 
 
-def _open_visit(person_id: int, site_id: int, moment: datetime) -> Visit | None:
-    """The person's visit at the site that is open at a moment (latest check-in first)."""
+def _person_facts(person_id: int, site_id: int, day: date) -> list:
+    """The person's events at a site on a day, plus every event annulling or correcting one.
+
+    The same rows as ``_facts`` for these conditions, as plain rows (the fields of EventFact
+    and the session), and every row is looked up by person (annulments and corrections carry
+    the person of the event they supersede), so it is one index range on
+    ``ix_attendance_event_person_occurred`` however big the log or busy the site is.
+    """
+    start, end = schedule.day_bounds(day)
+    params = {"person_id": person_id, "site_id": site_id, "start": start, "end": end}
+    rows = list(db.session.execute(_person_facts_query(), params))
+    seen = {e.id for e in rows}
+    frontier = {e.id for e in rows if e.supersedes_id is not None}
+    while frontier:  # a correction of a correction (rare)
+        more = [
+            e
+            for e in db.session.execute(
+                sa.select(*_FACT_COLUMNS).where(
+                    AttendanceEvent.__table__.c.supersedes_id.in_(sorted(frontier))
+                )
+            )
+            if e.id not in seen
+        ]
+        rows.extend(more)
+        frontier = {e.id for e in more}
+        seen |= frontier
+    return rows
+
+
+_EVENTS = AttendanceEvent.__table__.c
+_FACT_COLUMNS = (
+    _EVENTS.id,
+    _EVENTS.person_id,
+    _EVENTS.activity_id,
+    _EVENTS.site_id,
+    _EVENTS.session_id,
+    _EVENTS.kind,
+    _EVENTS.status,
+    _EVENTS.occurred_at,
+    _EVENTS.supersedes_id,
+)
+
+
+@cache
+def _person_facts_query() -> sa.Select:
+    person = _EVENTS.person_id == sa.bindparam("person_id", type_=sa.Integer)
+    matching = (
+        person,
+        _EVENTS.site_id == sa.bindparam("site_id", type_=sa.Integer),
+        _EVENTS.occurred_at >= sa.bindparam("start", type_=_EVENTS.occurred_at.type),
+        _EVENTS.occurred_at < sa.bindparam("end", type_=_EVENTS.occurred_at.type),
+    )
+    superseded = sa.select(_EVENTS.id).where(*matching).scalar_subquery()
+    return sa.select(*_FACT_COLUMNS).where(
+        person,
+        sa.or_(sa.and_(*matching[1:]), _EVENTS.supersedes_id.in_(superseded)),
+    )
+
+
+def _open_visit(
+    person_id: int, site_id: int, moment: datetime
+) -> tuple[Visit | None, dict[int, int | None]]:
+    """The person's visit at the site that is open at a moment (latest check-in first), and
+    the session of each of the day's events (by row id)."""
+    facts = _person_facts(person_id, site_id, schedule.local_day(moment))
     open_ = [
         v
-        for v in visits_at(site_id, schedule.local_day(moment), person_id)
+        for v in derive_visits(EventFact.of(e) for e in facts)
         if v.in_at <= moment and not v.missing_checkout and (v.out_at is None or v.out_at > moment)
     ]
-    return max(open_, key=lambda v: v.in_at) if open_ else None
+    sessions_of = {e.id: e.session_id for e in facts}
+    return (max(open_, key=lambda v: v.in_at) if open_ else None), sessions_of
 
 
 @dataclass(frozen=True)
@@ -430,24 +501,23 @@ class _Placement:
     note: str | None
 
 
-def _place(person: Person, site: Site, kind: EventKind, moment: datetime) -> _Placement:
+def _place(person: Person, site_id: int, kind: EventKind, moment: datetime) -> _Placement:
     """Decide the activity and session of a scan from the person's plan and enrolments.
 
     A check-out closes the open visit at the site; otherwise the session closest in time
     among the person's sessions at this site today. Refuses with wrong_site when the person
     is expected elsewhere at the time, and not_enrolled when nowhere.
     """
-    open_visit = _open_visit(person.id, site.id, moment)
+    open_visit, sessions_of = _open_visit(person.id, site_id, moment)
     if kind == EventKind.OUT and open_visit is not None:
-        in_event = db.session.get(AttendanceEvent, open_visit.in_event_id)
-        return _Placement(open_visit.activity_id, in_event.session_id if in_event else None, None)
-    mine = schedule.expected_on(schedule.local_day(moment), person_ids={person.id})
-    here = [e for e in mine if e.activity.site_id == site.id]
+        return _Placement(open_visit.activity_id, sessions_of.get(open_visit.in_event_id), None)
+    mine = schedule.expected_slots(schedule.local_day(moment), person.id)
+    here = [e for e in mine if e.site_id == site_id]
     after = timedelta(0) if kind == EventKind.IN else schedule.LATE_OUT
     match = schedule.closest(here, moment, before=schedule.EARLY, after=after)
     if match is None:
         elsewhere = schedule.closest(
-            [e for e in mine if e.activity.site_id != site.id],
+            [e for e in mine if e.site_id != site_id],
             moment,
             before=schedule.EARLY,
             after=schedule.LATE_OUT,
@@ -455,10 +525,10 @@ def _place(person: Person, site: Site, kind: EventKind, moment: datetime) -> _Pl
         raise _Refusal("wrong_site" if elsewhere else "not_enrolled", person)
     note = None
     if kind == EventKind.IN and open_visit is not None:
-        note = "already_in" if open_visit.activity_id == match.activity.id else None
+        note = "already_in" if open_visit.activity_id == match.activity_id else None
     elif kind == EventKind.OUT:
         note = "not_in"
-    return _Placement(match.activity.id, match.session.id, note)
+    return _Placement(match.activity_id, match.session_id, note)
 
 
 def _lock_person(person_id: int) -> None:
@@ -467,18 +537,59 @@ def _lock_person(person_id: int) -> None:
 
 
 def _insert(event: AttendanceEvent) -> tuple[AttendanceEvent, bool]:
-    """Insert an event, or return the stored one with the same event id (True = duplicate)."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(event)
-        return event, False
-    except IntegrityError:
+    """Insert an event, or return the stored one with the same event id (True = duplicate).
+
+    One statement, ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING id``: the unique
+    constraint decides, never a read before the write, and no SAVEPOINT is needed since a
+    repeat is not an error. A concurrent insert of the same event id makes PostgreSQL wait for
+    that transaction and then do nothing, so the stored row is visible to the next statement.
+    The new row becomes a persistent object of the session without another round trip.
+    """
+    table = AttendanceEvent.__table__
+    given = event.__dict__
+    values = {}
+    for column in table.columns:
+        if column.key == "id":
+            continue
+        if column.key in given:
+            value = given[column.key]
+        elif column.default is not None:
+            value = column.default.arg
+            value = value(None) if callable(value) else value
+        else:
+            value = None
+        values[column.key] = value
+    new_id = db.session.execute(
+        _insert_statement(db.session.get_bind().dialect.name), values
+    ).scalar()
+    if new_id is None:
         existing = db.session.scalar(
-            sa.select(AttendanceEvent).where(AttendanceEvent.event_id == event.event_id)
+            sa.select(AttendanceEvent).where(AttendanceEvent.event_id == values["event_id"])
         )
-        if existing is None:  # another constraint failed: a real error
-            raise
+        if existing is None:  # cannot happen: DO NOTHING only for this constraint
+            raise RuntimeError("event id conflict without a stored event")
         return existing, True
+    for key, value in values.items():
+        setattr(event, key, value)
+    event.id = new_id
+    make_transient_to_detached(event)
+    db.session.add(event)
+    return event, False
+
+
+@cache
+def _insert_statement(dialect: str):
+    """The idempotent insert of an event for the database in use (built once per dialect)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = AttendanceEvent.__table__
+    return (
+        insert(table)
+        .values({c.key: sa.bindparam(c.key, type_=c.type) for c in table.columns if c.key != "id"})
+        .on_conflict_do_nothing(index_elements=[table.c.event_id])
+        .returning(table.c.id)
+    )
 
 
 def parse_event_id(value) -> str:
@@ -520,6 +631,24 @@ class ScanOutcome:
     repeat: bool = False
 
 
+@cache
+def _person_and_card() -> sa.Select:
+    """The person of a code with their card of that serial, locked (built once)."""
+    return (
+        sa.select(Person, PersonalCard.id, PersonalCard.revoked_at)
+        .outerjoin(
+            PersonalCard,
+            sa.and_(
+                PersonalCard.person_id == Person.id,
+                PersonalCard.serial == sa.bindparam("serial", type_=sa.Integer),
+            ),
+        )
+        .where(Person.public_ref == sa.bindparam("ref", type_=sa.String))
+        # Serialise scans of one person (PostgreSQL; SQLite serialises writers anyway).
+        .with_for_update(of=Person)
+    )
+
+
 def _identify(text: str, fresh_at: datetime) -> Person:
     """Verify a personal code and load (and lock) its person and card in one query."""
     try:
@@ -527,21 +656,14 @@ def _identify(text: str, fresh_at: datetime) -> Person:
     except codes.CodeError as exc:
         raise _Refusal(exc.code) from exc
     row = db.session.execute(
-        sa.select(Person, PersonalCard)
-        .outerjoin(
-            PersonalCard,
-            sa.and_(PersonalCard.person_id == Person.id, PersonalCard.serial == claims.serial),
-        )
-        .where(Person.public_ref == claims.person_ref)
-        # Serialise scans of one person (PostgreSQL; SQLite serialises writers anyway).
-        .with_for_update(of=Person)
+        _person_and_card(), {"ref": claims.person_ref, "serial": claims.serial}
     ).first()
     if row is None:
         raise _Refusal("unknown_code")
-    person, card = row
-    if card is None:
+    person, card_id, revoked_at = row
+    if card_id is None:
         raise _Refusal("unknown_code")
-    if card.revoked_at is not None:
+    if revoked_at is not None:
         raise _Refusal("revoked_card", person)
     try:
         codes.check_fresh(claims, fresh_at)
@@ -590,7 +712,7 @@ def record_scan(
         skew = int((parse_moment(device_time, now) - now).total_seconds())
     elif not offline:
         skew = int((occurred - now).total_seconds())
-    site = device.site
+    site_id = device.site_id
 
     person: Person | None = None
     placement = _Placement(None, None, None)
@@ -599,7 +721,7 @@ def record_scan(
         # The person's row is locked from here, so the open-visit check below (a new
         # statement, hence a fresh snapshot) sees any scan of them that committed meanwhile.
         person = _identify(code, occurred if offline else now)
-        placement = _place(person, site, kind, occurred)
+        placement = _place(person, site_id, kind, occurred)
         reason = placement.note
         if local_result == "rejected":
             status, reason = EventStatus.REJECTED, "refused_offline"
@@ -613,7 +735,7 @@ def record_scan(
             status = EventStatus.FLAGGED
             if refused.code in ("revoked_card", "expired_code"):
                 try:
-                    placement = _place(person, site, kind, occurred)
+                    placement = _place(person, site_id, kind, occurred)
                 except _Refusal:
                     placement = _Placement(None, None, None)
         else:
@@ -623,7 +745,7 @@ def record_scan(
         AttendanceEvent(
             event_id=event_id,
             person_id=person.id if person else None,
-            site_id=site.id,
+            site_id=site_id,
             activity_id=placement.activity_id,
             session_id=placement.session_id,
             device_id=device.id,
@@ -939,12 +1061,12 @@ def self_check_in(
     )
     if recent is not None:
         return ScanOutcome(recent, person, duplicate=recent.event_id == event_id, repeat=True)
-    kind = EventKind.OUT if _open_visit(person.id, site.id, occurred_at) else EventKind.IN
+    kind = EventKind.OUT if _open_visit(person.id, site.id, occurred_at)[0] else EventKind.IN
     lat, lon = _valid_position(latitude, longitude)
     status, reason = EventStatus.ACCEPTED, None
     placement = _Placement(None, None, None)
     try:
-        placement = _place(person, site, kind, occurred_at)
+        placement = _place(person, site.id, kind, occurred_at)
         reason = None if placement.note == "not_in" else placement.note
     except _Refusal as refused:
         status, reason = EventStatus.REJECTED, refused.code
