@@ -110,7 +110,12 @@ def _expected_query(by_person: bool, by_site: bool, plain: bool = False) -> sa.S
         .where(PlanVersion.valid_from <= day)
         .group_by(PlanVersion.person_id)
     )
-    if by_person:
+    if by_person and plain:
+        # One person: a plain parameter (an expanding IN is re-rendered on every execution).
+        person_id = sa.bindparam("person_id", type_=sa.Integer)
+        enrolled = enrolled.where(Enrolment.person_id == person_id)
+        latest = latest.where(PlanVersion.person_id == person_id)
+    elif by_person:
         person_ids = sa.bindparam("person_ids", expanding=True)
         enrolled = enrolled.where(Enrolment.person_id.in_(person_ids))
         latest = latest.where(PlanVersion.person_id.in_(person_ids))
@@ -206,7 +211,7 @@ def expected_slots(day: date, person_id: int) -> list[Slot]:
     """
     if not is_working_day(day):
         return []
-    params = {"day": day, "weekday": day.isoweekday(), "person_ids": [person_id]}
+    params = {"day": day, "weekday": day.isoweekday(), "person_id": person_id}
     rows = db.session.execute(_expected_query(True, False, True), params).all()
     # activity -> the sessions attended; None = every session of the activity.
     wanted: dict[int, set[int] | None] = {}

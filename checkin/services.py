@@ -22,7 +22,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from checkin import codes, schedule
 from portal import audit
@@ -339,21 +340,42 @@ def revoke_device(actor: StaffUser, device: Device) -> None:
 
 @cache
 def _device_by_token() -> sa.Select:
-    """The device (and its site) of a token hash; built once, run for every API request."""
-    return (
-        sa.select(Device)
-        .where(Device.token_hash == sa.bindparam("token_hash", type_=sa.String))
-        .options(joinedload(Device.site))
+    """The device row of a token hash, as plain columns (built once, run for every API call)."""
+    table = Device.__table__
+    return sa.select(*table.columns).where(
+        table.c.token_hash == sa.bindparam("token_hash", type_=sa.String)
     )
 
 
+def _persistent(model, values: dict):
+    """The session's object for a row read as plain columns, without the ORM's loading.
+
+    The object already in the session is returned as it is; otherwise one is made from the
+    values and added as persistent (not new), so nothing is written for it, and any column
+    not among the values is loaded from the database when it is first read.
+    """
+    key = identity_key(model, values["id"])
+    existing = db.session.identity_map.get(key)
+    if existing is not None:
+        return existing
+    obj = model(**values)
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+    return obj
+
+
 def authenticate_device(token: str | None) -> Device:
-    """The device behind a bearer token; unauthorized or device_revoked otherwise."""
+    """The device behind a bearer token; unauthorized or device_revoked otherwise.
+
+    Read fresh on every request, so a revoked device is refused at once. Its site is loaded
+    when first used (a scan needs only the site id).
+    """
     if not token:
         raise refusal("unauthorized", 401)
-    device = db.session.scalar(_device_by_token(), {"token_hash": codes.sha256_hex(token)})
-    if device is None:
+    row = db.session.execute(_device_by_token(), {"token_hash": codes.sha256_hex(token)}).first()
+    if row is None:
         raise refusal("unauthorized", 401)
+    device = _persistent(Device, row._asdict())
     if device.revoked_at is not None:
         raise refusal("device_revoked", 403)
     return device
@@ -634,18 +656,27 @@ class ScanOutcome:
 @cache
 def _person_and_card() -> sa.Select:
     """The person of a code with their card of that serial, locked (built once)."""
+    person, card = Person.__table__.c, PersonalCard.__table__.c
     return (
-        sa.select(Person, PersonalCard.id, PersonalCard.revoked_at)
-        .outerjoin(
-            PersonalCard,
-            sa.and_(
-                PersonalCard.person_id == Person.id,
-                PersonalCard.serial == sa.bindparam("serial", type_=sa.Integer),
-            ),
+        sa.select(
+            person.id,
+            person.public_ref,
+            person.first_name,
+            card.id.label("card_id"),
+            card.revoked_at.label("card_revoked_at"),
         )
-        .where(Person.public_ref == sa.bindparam("ref", type_=sa.String))
+        .select_from(
+            Person.__table__.outerjoin(
+                PersonalCard.__table__,
+                sa.and_(
+                    card.person_id == person.id,
+                    card.serial == sa.bindparam("serial", type_=sa.Integer),
+                ),
+            )
+        )
+        .where(person.public_ref == sa.bindparam("ref", type_=sa.String))
         # Serialise scans of one person (PostgreSQL; SQLite serialises writers anyway).
-        .with_for_update(of=Person)
+        .with_for_update(of=Person.__table__)
     )
 
 
@@ -658,12 +689,12 @@ def _identify(text: str, fresh_at: datetime) -> Person:
     row = db.session.execute(
         _person_and_card(), {"ref": claims.person_ref, "serial": claims.serial}
     ).first()
-    if row is None:
+    if row is None or row.card_id is None:
         raise _Refusal("unknown_code")
-    person, card_id, revoked_at = row
-    if card_id is None:
-        raise _Refusal("unknown_code")
-    if revoked_at is not None:
+    person = _persistent(
+        Person, {"id": row.id, "public_ref": row.public_ref, "first_name": row.first_name}
+    )
+    if row.card_revoked_at is not None:
         raise _Refusal("revoked_card", person)
     try:
         codes.check_fresh(claims, fresh_at)
