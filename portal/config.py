@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from portal.extensions import json_text
+
 #: Values that must never reach production as a secret key.
 _WEAK_SECRETS = {"", "dev", "development", "secret", "changeme", "change-me"}
 
@@ -60,7 +62,7 @@ def load_config(instance_path: str) -> dict:
         "PORTAL_ENV": env,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": json_text},
         "DEV_LOGIN": (not production) and _bool(os.environ.get("DEV_LOGIN"), default=True),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -74,6 +76,8 @@ def load_config(instance_path: str) -> dict:
         + 65536,
         "MAX_UPLOAD_BYTES": int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
+        "RECONCILE_WORKERS": int(os.environ.get("RECONCILE_WORKERS", "0")) or None,
+        "RECONCILE_PARALLEL_FROM": int(os.environ.get("RECONCILE_PARALLEL_FROM", "2000")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), default=True),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -558,8 +558,9 @@ class _Evaluation:
         self.scenario = scenario
         self.rules = scenario.rules
         person = scenario.person
-        self.full_time = Fraction(self.rules.full_time_hours_per_week)
-        self.target = half_up(self.full_time * 60 * person.participation_percent / 100 / 5)
+        self.full_time, self.target = _full_time_and_target(
+            self.rules.full_time_hours_per_week, person.participation_percent
+        )
         self.months = {_month_index(month) for month in scenario.assistance_months}
         self.mandatory_months: dict[int, bool] = {}
         self.pension_date = anniversary(
@@ -701,7 +702,7 @@ class _Evaluation:
         return [
             _Occurrence(midnight + start, midnight + end, activity.id, opens, closes)
             for start, end, activity, opens, closes in self.week_plan.get(day.isoweekday(), ())
-            if activity.occurs_on(day)
+            if activity.start <= day and (activity.end is None or day <= activity.end)
         ]
 
     def _own_slots_of_open_checkins(
@@ -853,6 +854,15 @@ class _Evaluation:
             weeks=weeks,
             days=days,
         )
+
+
+@cache
+def _full_time_and_target(
+    full_time_hours: Hours, participation_percent: int
+) -> tuple[Fraction, int]:
+    """Full time as an exact number of hours, and a subject working day's target in minutes."""
+    full_time = Fraction(full_time_hours)
+    return full_time, half_up(full_time * 60 * participation_percent / 100 / 5)
 
 
 def _column_totals(rows: Iterable[tuple[int, ...]], width: int) -> list[int]:

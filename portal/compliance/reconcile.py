@@ -29,6 +29,8 @@ an upsert, so running it again changes nothing but ``computed_at``.
 from __future__ import annotations
 
 import gc
+import multiprocessing
+import os
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
@@ -40,7 +42,9 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any, NamedTuple
 
+import orjson
 import sqlalchemy as sa
+from flask import current_app, has_request_context
 
 from portal.attendance import pair_events
 from portal.compliance import engine
@@ -1104,26 +1108,27 @@ def _reconcile(scope: Scope, period_from: date, period_to: date, end: date) -> R
     summary = ReconcileSummary(period_from, period_to, end, events=inputs.event_count)
     statuses: Counter[str] = Counter()
     flags: Counter[str] = Counter()
-    computed_at = utcnow()
+    common = {
+        "period_from": period_from,
+        "period_to": period_to,
+        "evaluated_to": end,
+        "computed_at": utcnow(),
+    }
     batch: list[dict[str, Any]] = []
-    for person in inputs.rows.people:
-        scenario, inputs_at = inputs.engine_scenario(person)
-        result = evaluate(scenario)
-        statuses[result.status] += 1
-        flags.update(result.flags)
+    for person_id, status, raised, figures, days, unexcused, inputs_at in _outcomes(inputs):
+        statuses[status] += 1
+        flags.update(raised)
         batch.append(
             {
-                "person_id": person.id,
-                "period_from": period_from,
-                "period_to": period_to,
-                "evaluated_to": end,
-                "status": result.status,
-                "flags": list(result.flags),
-                "figures": result.to_contract(),
-                "days": [day_detail(day) for day in result.days],
-                "unexcused_minutes": result.unexcused_minutes,
+                "person_id": person_id,
+                "status": status,
+                "flags": list(raised),
+                # Already JSON (see _outcome): the column's serializer writes them as they are.
+                "figures": orjson.Fragment(figures),
+                "days": orjson.Fragment(days),
+                "unexcused_minutes": unexcused,
                 "inputs_at": inputs_at,
-                "computed_at": computed_at,
+                **common,
             }
         )
         if len(batch) >= UPSERT_CHUNK:
@@ -1136,6 +1141,86 @@ def _reconcile(scope: Scope, period_from: date, period_to: date, end: date) -> R
     summary.by_status = dict(sorted(statuses.items()))
     summary.by_flag = dict(sorted(flags.items()))
     return summary
+
+
+# --------------------------------------------------------------------------------------------
+# The engine over many people: in this process, or in forked worker processes
+
+#: (person id, status, flags, figures JSON, days JSON, unexcused minutes, inputs' timestamp)
+Outcome = tuple[int, str, tuple[str, ...], bytes, bytes, int, datetime | None]
+#: People per piece of work handed to a worker process.
+WORKER_CHUNK = 500
+#: The inputs of the run in progress, for the forked workers (they inherit it; never pickled).
+_FORKED: Inputs | None = None
+
+
+def _outcome(inputs: Inputs, person: Any) -> Outcome:
+    """One person's result in the form it is stored, figures and days encoded as JSON."""
+    scenario, inputs_at = inputs.engine_scenario(person)
+    result = evaluate(scenario)
+    return (
+        person.id,
+        result.status,
+        result.flags,
+        orjson.dumps(result.to_contract()),
+        orjson.dumps([day_detail(day) for day in result.days]),
+        result.unexcused_minutes,
+        inputs_at,
+    )
+
+
+def _outcomes(inputs: Inputs) -> Iterator[Outcome]:
+    """Every person's outcome, in the order of inputs.rows.people.
+
+    The engine is pure and each person independent, so a large run (RECONCILE_WORKERS,
+    RECONCILE_PARALLEL_FROM) is shared among forked worker processes that inherit the fetched
+    rows and send back only the encoded results; this process stores them as they arrive, so
+    writing overlaps computing. Nothing in a worker touches the database.
+    """
+    global _FORKED
+    people = inputs.rows.people
+    workers = _worker_count(len(people))
+    if workers <= 1:
+        for person in people:
+            yield _outcome(inputs, person)
+        return
+    pieces = [(start, start + WORKER_CHUNK) for start in range(0, len(people), WORKER_CHUNK)]
+    _FORKED = inputs
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for piece in pool.imap(_outcomes_of_piece, pieces):
+                if isinstance(piece, str):
+                    raise DomainError("reconcile_failed", piece, status=500)
+                yield from piece
+    finally:
+        _FORKED = None
+
+
+def _outcomes_of_piece(piece: tuple[int, int]) -> list[Outcome] | str:
+    """In a worker: the outcomes of people[start:stop], or the error that stopped them."""
+    inputs = _FORKED
+    assert inputs is not None, "workers are forked from a run in progress"
+    start, stop = piece
+    outcomes = []
+    for person in inputs.rows.people[start:stop]:
+        try:
+            outcomes.append(_outcome(inputs, person))
+        except Exception as error:  # noqa: BLE001 - reported to the parent, which raises it
+            return f"person {person.public_ref}: {type(error).__name__}: {error}"
+    return outcomes
+
+
+def _worker_count(people: int) -> int:
+    """How many processes evaluate a run of this many people (1: this one alone)."""
+    if has_request_context() or "fork" not in multiprocessing.get_all_start_methods():
+        return 1  # a web request evaluates in its own worker; fork is POSIX only
+    config = current_app.config
+    if people < int(config.get("RECONCILE_PARALLEL_FROM", 2000)):
+        return 1
+    configured = config.get("RECONCILE_WORKERS")
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    workers = int(configured) if configured else available
+    return max(1, min(workers, -(-people // WORKER_CHUNK)))
 
 
 _UPDATED = (
@@ -1190,19 +1275,6 @@ _DAY_MINUTES = (
 _SLOT_MINUTES = ("scheduled", "attended", "excused", "pending", "unexcused")
 
 
-_DAY_FLAGS = (
-    "assistance",
-    "mandatory",
-    "voluntary",
-    "subject",
-    "working_day",
-    "declined_offer",
-    "missing_checkout",
-)
-_day_flags = attrgetter(*_DAY_FLAGS)
-_day_minutes = attrgetter(*(f"{name}_minutes" for name in _DAY_MINUTES))
-
-
 def day_detail(day: DayResult) -> dict[str, Any]:
     """One day as compact JSON: figures in whole minutes, false flags and zeros left out.
 
@@ -1227,15 +1299,45 @@ _PLAIN_DAYS_KEPT = 4096
 
 
 def _day_detail(day: DayResult) -> dict[str, Any]:
-    detail: dict[str, Any] = {"date": day.day.isoformat()}
-    for name, value in zip(_DAY_FLAGS, _day_flags(day), strict=True):
-        if value:
-            detail[name] = True
-    if day.exempt_reason:
-        detail["exempt_reason"] = day.exempt_reason
-    for name, minutes in zip(_DAY_MINUTES, _day_minutes(day), strict=True):
-        if minutes:
-            detail[name] = minutes
+    (
+        when, assistance, mandatory, voluntary, exempt_reason, subject, working_day,
+        declined_offer, target, external, required_plan, scheduled, attended, excused,
+        pending, unexcused, missing_checkout, _,
+    ) = day  # fmt: skip
+    # Written out rather than looped over the names: this runs for every day of every person.
+    detail: dict[str, Any] = {"date": when.isoformat()}
+    if assistance:
+        detail["assistance"] = True
+    if mandatory:
+        detail["mandatory"] = True
+    if voluntary:
+        detail["voluntary"] = True
+    if subject:
+        detail["subject"] = True
+    if working_day:
+        detail["working_day"] = True
+    if declined_offer:
+        detail["declined_offer"] = True
+    if missing_checkout:
+        detail["missing_checkout"] = True
+    if exempt_reason:
+        detail["exempt_reason"] = exempt_reason
+    if target:
+        detail["target"] = target
+    if external:
+        detail["external"] = external
+    if required_plan:
+        detail["required_plan"] = required_plan
+    if scheduled:
+        detail["scheduled"] = scheduled
+    if attended:
+        detail["attended"] = attended
+    if excused:
+        detail["excused"] = excused
+    if pending:
+        detail["pending"] = pending
+    if unexcused:
+        detail["unexcused"] = unexcused
     return detail
 
 

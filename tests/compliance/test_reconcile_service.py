@@ -649,3 +649,80 @@ def test_a_stored_slot_lists_the_engine_slot_fields_in_their_order():
     from portal.compliance.engine import SlotResult
 
     assert tuple(name.removesuffix("_minutes") for name in SlotResult._fields) == rec.SLOT_FIELDS
+
+
+# --- large runs share the engine among forked worker processes -------------------------------
+
+
+def _stored_figures(db, period):
+    rows = db.session.scalars(
+        sa.select(ComplianceResult)
+        .where(ComplianceResult.period_from == period[0])
+        .order_by(ComplianceResult.person_id)
+    ).all()
+    return [
+        (row.person_id, row.status, row.flags, row.figures, row.days, row.unexcused_minutes)
+        for row in rows
+    ]
+
+
+def _people_with_a_week_of_scans(world, db, count=5):
+    lang = language_course(world)
+    for index in range(count):
+        person = subject_person(world)
+        b.plan(person, date(2026, 8, 1), [(lang, [], date(2026, 8, 1), None)])
+        for day in ("2026-09-07", "2026-09-08", "2026-09-09")[: index % 3 + 1]:
+            b.visit(person, lang, day, "09:0" + str(index), "11:5" + str(index))
+        if index == 2:
+            b.absence(person, "2026-09-10T09:00", "2026-09-10T12:00", AbsenceDecision.PENDING)
+    db.session.commit()
+
+
+def test_workers_store_exactly_what_one_process_stores(world, db, app, monkeypatch):
+    _people_with_a_week_of_scans(world, db)
+    app.config.update(RECONCILE_PARALLEL_FROM=10_000)
+    alone = run(world)
+    db.session.commit()
+    expected = _stored_figures(db, WEEK_37)
+    db.session.execute(sa.delete(ComplianceResult))
+    db.session.commit()
+
+    monkeypatch.setattr(rec, "WORKER_CHUNK", 2)  # three pieces for two workers
+    app.config.update(RECONCILE_PARALLEL_FROM=1, RECONCILE_WORKERS=2)
+    assert rec._worker_count(5) == 2
+    shared = run(world)
+    db.session.commit()
+    assert _stored_figures(db, WEEK_37) == expected
+    assert (shared.by_status, shared.by_flag, shared.people) == (
+        alone.by_status,
+        alone.by_flag,
+        alone.people,
+    )
+    assert len(expected) == alone.people >= 5
+    assert len({str(figures) for _, _, _, figures, _, _ in expected}) >= 4  # different people
+
+
+def test_a_failure_in_a_worker_stops_the_run_and_stores_nothing(world, db, app, monkeypatch):
+    _people_with_a_week_of_scans(world, db, count=3)
+
+    def broken(scenario):
+        raise ValueError("broken engine")
+
+    monkeypatch.setattr(rec, "evaluate", broken)  # inherited by the forked workers
+    monkeypatch.setattr(rec, "WORKER_CHUNK", 1)
+    app.config.update(RECONCILE_PARALLEL_FROM=1, RECONCILE_WORKERS=2)
+    with pytest.raises(DomainError) as caught:
+        run(world)
+    assert caught.value.code == "reconcile_failed"
+    assert "ValueError: broken engine" in caught.value.message
+    db.session.rollback()
+    assert db.session.query(ComplianceResult).count() == 0
+
+
+def test_web_requests_and_small_runs_stay_in_one_process(app):
+    app.config.update(RECONCILE_PARALLEL_FROM=100, RECONCILE_WORKERS=4)
+    assert rec._worker_count(99) == 1
+    assert rec._worker_count(100) == 1  # one piece of work is not worth a second process
+    assert rec._worker_count(5000) == 4
+    with app.test_request_context("/"):
+        assert rec._worker_count(5000) == 1
