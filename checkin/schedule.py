@@ -22,6 +22,7 @@ from portal.models import (
     ActivitySession,
     Enrolment,
     EnrolmentStatus,
+    Person,
     PlanItem,
     PlanVersion,
 )
@@ -89,7 +90,9 @@ class Slot:
 
 
 @cache
-def _expected_query(by_person: bool, by_site: bool, plain: bool = False) -> sa.Select:
+def _expected_query(
+    by_person: bool, by_site: bool, plain: bool = False, by_ref: bool = False
+) -> sa.Select:
     """The day's sessions joined to the union of enrolments and current plan items.
 
     Built once per shape with bound parameters (day, weekday, ids): a scan runs it for every
@@ -111,8 +114,16 @@ def _expected_query(by_person: bool, by_site: bool, plain: bool = False) -> sa.S
         .group_by(PlanVersion.person_id)
     )
     if by_person and plain:
-        # One person: a plain parameter (an expanding IN is re-rendered on every execution).
-        person_id = sa.bindparam("person_id", type_=sa.Integer)
+        # One person: a plain parameter (an expanding IN is re-rendered on every execution),
+        # or the person of a public reference (for a scan, which has only the code's).
+        if by_ref:
+            person_id = (
+                sa.select(Person.__table__.c.id)
+                .where(Person.__table__.c.public_ref == sa.bindparam("ref", type_=sa.String))
+                .scalar_subquery()
+            )
+        else:
+            person_id = sa.bindparam("person_id", type_=sa.Integer)
         enrolled = enrolled.where(Enrolment.person_id == person_id)
         latest = latest.where(PlanVersion.person_id == person_id)
     elif by_person:
@@ -139,7 +150,7 @@ def _expected_query(by_person: bool, by_site: bool, plain: bool = False) -> sa.S
     if plain:  # columns, not entities: no ORM loading for a scan
         sessions, activities = ActivitySession.__table__.c, Activity.__table__.c
         columns = (
-            sessions.id,
+            sessions.id.label("session_id"),
             sessions.activity_id,
             sessions.start_time,
             sessions.end_time,
@@ -213,6 +224,21 @@ def expected_slots(day: date, person_id: int) -> list[Slot]:
         return []
     params = {"day": day, "weekday": day.isoweekday(), "person_id": person_id}
     rows = db.session.execute(_expected_query(True, False, True), params).all()
+    return slots_of(rows, day)
+
+
+def slot_query() -> sa.Subquery:
+    """The rows of ``expected_slots`` for the person of a public reference (parameter
+    ``ref``, and ``day`` and ``weekday``), as a subquery to join into another statement."""
+    return _expected_query(True, False, True, True).subquery("slot")
+
+
+def slots_of(rows, day: date) -> list[Slot]:
+    """Slots from rows of the plain query (session_id, activity_id, start_time, end_time,
+    site_id, activity_name, session_ids); rows without a session are skipped."""
+    if not is_working_day(day):
+        return []
+    rows = [row for row in rows if row.session_id is not None]
     # activity -> the sessions attended; None = every session of the activity.
     wanted: dict[int, set[int] | None] = {}
     for row in rows:
@@ -224,17 +250,17 @@ def expected_slots(day: date, person_id: int) -> list[Slot]:
         else:
             wanted[activity_id] = (wanted.get(activity_id) or set()) | {int(s) for s in session_ids}
     slots = {
-        row.id: Slot(
+        row.session_id: Slot(
             row.activity_id,
             row.site_id,
-            row.id,
+            row.session_id,
             row.activity_name,
             day,
             row.start_time,
             row.end_time,
         )
         for row in rows
-        if wanted[row.activity_id] is None or row.id in wanted[row.activity_id]
+        if wanted[row.activity_id] is None or row.session_id in wanted[row.activity_id]
     }
     # The order of expected_on, so that closest() breaks ties the same way.
     return sorted(slots.values(), key=lambda e: (e.start_time, e.activity_name))

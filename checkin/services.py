@@ -523,17 +523,26 @@ class _Placement:
     note: str | None
 
 
-def _place(person: Person, site_id: int, kind: EventKind, moment: datetime) -> _Placement:
+def _place(
+    person: Person,
+    site_id: int,
+    kind: EventKind,
+    moment: datetime,
+    slots: list[schedule.Slot] | None = None,
+) -> _Placement:
     """Decide the activity and session of a scan from the person's plan and enrolments.
 
     A check-out closes the open visit at the site; otherwise the session closest in time
     among the person's sessions at this site today. Refuses with wrong_site when the person
-    is expected elsewhere at the time, and not_enrolled when nowhere.
+    is expected elsewhere at the time, and not_enrolled when nowhere. ``slots`` are the
+    person's sessions that day, if already read.
     """
     open_visit, sessions_of = _open_visit(person.id, site_id, moment)
     if kind == EventKind.OUT and open_visit is not None:
         return _Placement(open_visit.activity_id, sessions_of.get(open_visit.in_event_id), None)
-    mine = schedule.expected_slots(schedule.local_day(moment), person.id)
+    if slots is None:
+        slots = schedule.expected_slots(schedule.local_day(moment), person.id)
+    mine = slots
     here = [e for e in mine if e.site_id == site_id]
     after = timedelta(0) if kind == EventKind.IN else schedule.LATE_OUT
     match = schedule.closest(here, moment, before=schedule.EARLY, after=after)
@@ -655,8 +664,14 @@ class ScanOutcome:
 
 @cache
 def _person_and_card() -> sa.Select:
-    """The person of a code with their card of that serial, locked (built once)."""
+    """The person of a code with their card of that serial, locked, and the sessions they
+    are expected at that day: one statement (built once).
+
+    The sessions come from enrolments and plans, which scans never write, so reading them
+    in the locking statement's snapshot is safe; the person's events are read afterwards.
+    """
     person, card = Person.__table__.c, PersonalCard.__table__.c
+    slot = schedule.slot_query()
     return (
         sa.select(
             person.id,
@@ -664,6 +679,13 @@ def _person_and_card() -> sa.Select:
             person.first_name,
             card.id.label("card_id"),
             card.revoked_at.label("card_revoked_at"),
+            slot.c.session_id,
+            slot.c.activity_id,
+            slot.c.start_time,
+            slot.c.end_time,
+            slot.c.site_id,
+            slot.c.activity_name,
+            slot.c.session_ids,
         )
         .select_from(
             Person.__table__.outerjoin(
@@ -672,7 +694,7 @@ def _person_and_card() -> sa.Select:
                     card.person_id == person.id,
                     card.serial == sa.bindparam("serial", type_=sa.Integer),
                 ),
-            )
+            ).outerjoin(slot, sa.true())
         )
         .where(person.public_ref == sa.bindparam("ref", type_=sa.String))
         # Serialise scans of one person (PostgreSQL; SQLite serialises writers anyway).
@@ -680,17 +702,25 @@ def _person_and_card() -> sa.Select:
     )
 
 
-def _identify(text: str, fresh_at: datetime) -> Person:
-    """Verify a personal code and load (and lock) its person and card in one query."""
+def _identify(text: str, fresh_at: datetime, day: date) -> tuple[Person, list[schedule.Slot]]:
+    """Verify a personal code; load (and lock) its person and card, and the person's sessions
+    on the day, in one query."""
     try:
         claims = codes.verify_personal_code(text, _PublicKeys())
     except codes.CodeError as exc:
         raise _Refusal(exc.code) from exc
-    row = db.session.execute(
-        _person_and_card(), {"ref": claims.person_ref, "serial": claims.serial}
-    ).first()
-    if row is None or row.card_id is None:
+    rows = db.session.execute(
+        _person_and_card(),
+        {
+            "ref": claims.person_ref,
+            "serial": claims.serial,
+            "day": day,
+            "weekday": day.isoweekday(),
+        },
+    ).all()
+    if not rows or rows[0].card_id is None:
         raise _Refusal("unknown_code")
+    row = rows[0]
     person = _persistent(
         Person, {"id": row.id, "public_ref": row.public_ref, "first_name": row.first_name}
     )
@@ -700,7 +730,7 @@ def _identify(text: str, fresh_at: datetime) -> Person:
         codes.check_fresh(claims, fresh_at)
     except codes.CodeError as exc:
         raise _Refusal(exc.code, person) from exc
-    return person
+    return person, schedule.slots_of(rows, day)
 
 
 def record_scan(
@@ -751,8 +781,8 @@ def record_scan(
     try:
         # The person's row is locked from here, so the open-visit check below (a new
         # statement, hence a fresh snapshot) sees any scan of them that committed meanwhile.
-        person = _identify(code, occurred if offline else now)
-        placement = _place(person, site_id, kind, occurred)
+        person, slots = _identify(code, occurred if offline else now, schedule.local_day(occurred))
+        placement = _place(person, site_id, kind, occurred, slots)
         reason = placement.note
         if local_result == "rejected":
             status, reason = EventStatus.REJECTED, "refused_offline"
