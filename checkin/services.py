@@ -2,10 +2,15 @@
 
 Each operation is one transaction: it adds and flushes, and the request (or CLI command)
 commits. Scans are idempotent on the client's event id through the unique constraint: the row is
-inserted in a SAVEPOINT and an IntegrityError means "seen before", never read-then-write. Scans
-of one person are serialised with a row lock on the person, so two devices scanning the same
-person at once cannot both open a visit. Refusals raise DomainError (ScanRejected for scans,
-after the rejected scan has been stored) with a stable code.
+inserted with ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING id``, and no row returned
+means "seen before", never read-then-write. Scans of one person are serialised with a row lock
+on the person, so two devices scanning the same person at once cannot both open a visit.
+Refusals raise DomainError (ScanRejected for scans, after the rejected scan has been stored)
+with a stable code.
+
+A scan is four statements: the device by its token, the person and card (locked) together with
+the person's sessions that day, the person's events that day (a new statement after the lock,
+so it sees any scan of them that committed meanwhile), and the insert.
 """
 
 from __future__ import annotations
@@ -766,7 +771,7 @@ def record_scan(
     occurred = parse_moment(occurred_at, now)
     if local_result not in (None, "accepted", "rejected", "forced"):
         raise refusal("invalid_request", 400)
-    if device_seq is not None and (not isinstance(device_seq, int) or device_seq < 0):
+    if device_seq is not None and (not isinstance(device_seq, int) or not 0 <= device_seq < 2**63):
         raise refusal("invalid_request", 400)
     skew = None
     if device_time is not None:
@@ -838,7 +843,8 @@ SYNC_BATCH_MAX = 200
 def sync_batch(device: Device, items: list, device_time=None) -> list[dict]:
     """Store a batch of offline scans; answer per item (accepted, duplicate, rejected, error).
 
-    One transaction with a SAVEPOINT per item, so one bad item never loses the others; the same
+    One transaction; an item is checked before anything of it is written and inserted with
+    ON CONFLICT DO NOTHING, so one bad item never loses the others; the same
     batch sent twice answers "duplicate" for every stored item and changes nothing. Items with
     "error" were not stored (malformed) and stay in the device's queue.
     """
@@ -853,7 +859,7 @@ def sync_batch(device: Device, items: list, device_time=None) -> list[dict]:
         if not isinstance(item, dict):
             item = {}
         try:
-            # record_scan writes nothing before its checks pass and inserts in a SAVEPOINT,
+            # record_scan writes nothing before its checks pass and a repeat is no error,
             # so a refused or malformed item leaves the rest of the batch untouched.
             outcome = record_scan(
                 device,
