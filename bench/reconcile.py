@@ -11,8 +11,13 @@ with bulk inserts, and measures in the same run:
 The last line is ``reconcile people=8000 events=N seconds=S fetch_seconds=F ratio=S/F
 scaling=S16000/S8000``. Targets on PostgreSQL: ratio <= 3, scaling <= 2.2.
 
+The runs are configured as in production: large ones share the engine among forked worker
+processes (RECONCILE_WORKERS, default one per core; RECONCILE_PARALLEL_FROM people). The same
+8 000 are also reconciled in one process, reported on standard error.
+
 Environment: BENCH_DATABASE_URL, BENCH_PEOPLE (default 8000), BENCH_PROFILE=1 (cProfile of
-(b), top functions on standard error), BENCH_KEEP=1 (keep the database).
+(b) in one process, top functions on standard error), BENCH_KEEP=1 (keep the database), and
+RECONCILE_WORKERS / RECONCILE_PARALLEL_FROM.
 """
 
 from __future__ import annotations
@@ -623,16 +628,31 @@ def _timed(action) -> tuple[float, object]:
     return seconds, outcome
 
 
-def _measure(db, municipality_id: int, profile: bool) -> tuple[float, float, int, int]:
-    """(reconcile seconds, fetch seconds, people, events) for the month."""
+def _measure(
+    db, municipality_id: int, profile: bool, *, one_process: bool = False
+) -> tuple[float, float, int, int]:
+    """(reconcile seconds, fetch seconds, people, events) for the month.
+
+    The run is configured as in production (RECONCILE_WORKERS, RECONCILE_PARALLEL_FROM), or
+    forced into this one process (one_process, and always when profiling).
+    """
+    from flask import current_app
+
     from portal.compliance.reconcile import Scope, fetch_rows, reconcile
+    from portal.models import ComplianceResult
 
     scope = Scope(municipality_id)
+    db.session.execute(sa.delete(ComplianceResult))  # every run starts from no stored results
+    db.session.commit()
     fetch_rows(scope, MONTH_START, MONTH_END)  # warm the database's caches
     db.session.rollback()
     fetch_seconds, rows = _timed(lambda: fetch_rows(scope, MONTH_START, MONTH_END))
     del rows
     db.session.rollback()
+    config = current_app.config
+    configured = config["RECONCILE_PARALLEL_FROM"]
+    if one_process or profile:
+        config["RECONCILE_PARALLEL_FROM"] = sys.maxsize
     profiler = cProfile.Profile() if profile else None
 
     def run():
@@ -644,7 +664,10 @@ def _measure(db, municipality_id: int, profile: bool) -> tuple[float, float, int
             profiler.disable()
         return summary
 
-    seconds, summary = _timed(run)
+    try:
+        seconds, summary = _timed(run)
+    finally:
+        config["RECONCILE_PARALLEL_FROM"] = configured
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
@@ -655,12 +678,19 @@ def _measure(db, municipality_id: int, profile: bool) -> tuple[float, float, int
     return seconds, fetch_seconds, summary.people, summary.events
 
 
+def _workers(people: int) -> str:
+    """How the run was shared out, as the reconciliation decides it."""
+    from portal.compliance.reconcile import _worker_count
+
+    count = _worker_count(people)
+    return "one process" if count == 1 else f"{count} worker processes"
+
+
 def main() -> int:
     from flask_migrate import upgrade
 
     from portal import create_app
     from portal.extensions import db
-    from portal.models import ComplianceResult
 
     people = int(os.environ.get("BENCH_PEOPLE", "8000"))
     profile = os.environ.get("BENCH_PROFILE") == "1"
@@ -699,14 +729,21 @@ def main() -> int:
                 db, generator.municipality_id, profile
             )
             print(
-                f"  {counted} people: fetch {fetch_seconds:.2f} s, reconcile {seconds:.2f} s",
+                f"  {counted} people: fetch {fetch_seconds:.2f} s, reconcile {seconds:.2f} s"
+                f" ({_workers(counted)})",
+                file=sys.stderr,
+            )
+            alone, alone_fetch, _, _ = _measure(
+                db, generator.municipality_id, False, one_process=True
+            )
+            print(
+                f"  {counted} people in one process: fetch {alone_fetch:.2f} s, reconcile"
+                f" {alone:.2f} s (ratio {alone / alone_fetch:.2f})",
                 file=sys.stderr,
             )
 
             generator.conn = db.session.connection()
             generator.people(people)
-            # Both runs start from no stored results, so both measure the same work.
-            db.session.execute(sa.delete(ComplianceResult))
             db.session.commit()
             if base:
                 with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

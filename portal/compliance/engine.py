@@ -455,27 +455,37 @@ class _IntervalSet:
     __slots__ = ("starts", "ends")
 
     def __init__(self, intervals: Iterable[tuple[int, int]]) -> None:
-        self.starts: list[int] = []
-        self.ends: list[int] = []
+        starts: list[int] = []
+        ends: list[int] = []
         for start, end in sorted(intervals):
             if end <= start:
                 continue
-            if self.ends and start <= self.ends[-1]:
+            if ends and start <= ends[-1]:
                 # Overlapping or touching: double scans and split visits never count twice.
-                self.ends[-1] = max(self.ends[-1], end)
+                if end > ends[-1]:
+                    ends[-1] = end
             else:
-                self.starts.append(start)
-                self.ends.append(end)
+                starts.append(start)
+                ends.append(end)
+        self.starts = starts
+        self.ends = ends
 
     def gaps(self, start: int, end: int) -> list[tuple[int, int]]:
         """The parts of [start, end) that the set does not cover."""
+        starts, ends = self.starts, self.ends
+        index = bisect_right(ends, start)
+        count = len(starts)
+        if index == count or starts[index] >= end:
+            return [(start, end)]  # nothing of it covered
+        if starts[index] <= start and ends[index] >= end:
+            return []  # covered by one interval: a slot attended in full
         uncovered: list[tuple[int, int]] = []
         cursor = start
-        index = bisect_right(self.ends, start)
-        while index < len(self.starts) and self.starts[index] < end:
-            if self.starts[index] > cursor:
-                uncovered.append((cursor, self.starts[index]))
-            cursor = max(cursor, self.ends[index])
+        while index < count and starts[index] < end:
+            if starts[index] > cursor:
+                uncovered.append((cursor, starts[index]))
+            if ends[index] > cursor:
+                cursor = ends[index]
             index += 1
         if cursor < end:
             uncovered.append((cursor, end))
