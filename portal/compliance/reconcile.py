@@ -1,9 +1,11 @@
 """Reconciliation: the rule book's figures for the people of a municipality, from the database.
 
 A floor service (models and the pure engine; no Flask views). For every person in scope it
-builds exactly the rule book's JSON scenario (compliance-rules.md §4) from the database and runs
-it through ``parse_scenario`` and ``evaluate``, so an exported scenario and a stored result are
-the same thing: ``flask compliance evaluate`` on the export prints the stored figures.
+collects exactly the rule book's scenario (compliance-rules.md §4) from the database and runs
+the engine on it. The scenario is written as the contract's JSON for an export (and for callers
+that edit it), and straight as the engine's input objects in bulk runs — what ``parse_scenario``
+makes of that JSON, which a test holds — so an exported scenario and a stored result are the
+same thing: ``flask compliance evaluate`` on the export prints the stored figures.
 
 Where the scenario's parts come from (docs/reconciliation.md explains each in prose):
 
