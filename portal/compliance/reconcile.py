@@ -607,6 +607,9 @@ class Inputs:
             ).astimezone(UTC)
             for offset in range((period_to - period_from).days + 4)
         ]
+        self._days = [
+            self._first_day + timedelta(days=offset) for offset in range(len(self._midnights))
+        ]
         # The UTC offset of each of those days, None on the two days a year the clocks change.
         offsets = [midnight.astimezone(STOCKHOLM).utcoffset() for midnight in self._midnights]
         self._offsets = [
@@ -876,7 +879,7 @@ class Inputs:
         if not events:
             return []
         visits = []
-        midnights, first_day = self._midnights, self._first_day
+        midnights, days = self._midnights, self._days
         last = len(midnights) - 3  # the index of the period's last day (index 1 is its first)
         for opening, closing, _ in pair_events(events):
             came = opening.occurred_at
@@ -885,13 +888,14 @@ class Inputs:
             left_on = bisect_right(midnights, left) - 1 if left is not None else came_on
             if left_on < 1 or came_on > last:
                 continue  # wholly before or after the period
-            day = first_day + timedelta(days=came_on if came_on >= 1 else left_on)
+            day = days[came_on if came_on >= 1 else left_on]
             visits.append((came, opening.activity_id, day, left, came_on, left_on))
         visits.sort(key=_visit_order)
-        return [
-            (self._engine_activity(activity_id, day, runs, extra), came, left, came_on, left_on)
-            for came, activity_id, day, left, came_on, left_on in visits
-        ]
+        attendance = []
+        for came, activity_id, day, left, came_on, left_on in visits:
+            engine_id = self._engine_activity(activity_id, day, runs, extra)
+            attendance.append((engine_id, came, left, came_on, left_on))
+        return attendance
 
     def _engine_activity(
         self,
