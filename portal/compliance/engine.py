@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import MAXYEAR, date, datetime, time
@@ -811,35 +810,60 @@ class _Evaluation:
 
     # Weeks and section 3: outcome.
 
-    def _week_result(self, days: list[DayResult]) -> WeekResult:
-        """Sum a week's days in the period; judge its plan gap and full-time load."""
-        counted = [day for day in days if day.subject and day.working_day]
-        target, external, required_plan, scheduled, *rest = _column_totals(
-            map(_figures_of, counted), len(FIGURES)
-        )
-        # Full time is hours/5 per subject working day; compared exactly in integers.
-        full_time = self.full_time
-        over = (external + scheduled) * 5 * full_time.denominator > (
-            full_time.numerator * 60 * len(counted)
-        )
-        return WeekResult(
-            iso_week_label(days[0].day),
-            len(counted),
-            target,
-            external,
-            required_plan,
-            scheduled,
-            *rest,
-            plan_gap_minutes=max(0, required_plan - scheduled),
-            over_full_time=over,
-        )
-
     def _result(self, days: tuple[DayResult, ...]) -> Result:
-        """Totals, status and flags of the whole period."""
-        by_monday: dict[int, list[DayResult]] = {}
+        """Totals, status and flags of the whole period, its ISO weeks summed on the way.
+
+        One pass over the days: a day that is not a subject working day has no minutes, so
+        summing every day's figures sums the counted ones.
+        """
+        full_time = self.full_time
+        weekly_limit, scale = full_time.numerator * 60, 5 * full_time.denominator
+        weeks: list[WeekResult] = []
+        subject_days = mandatory_days = 0
+        exempt_reasons: dict[str, int] = {}
+        declined = missing_checkout = False
+        monday = label = None
+        counted = target = external = required = scheduled = 0
+        attended = excused = pending = unexcused = 0
         for day in days:
-            by_monday.setdefault(day.day.toordinal() - day.day.weekday(), []).append(day)
-        weeks = tuple(self._week_result(rows) for rows in by_monday.values())
+            when = day.day
+            day_monday = when.toordinal() - when.weekday()
+            if day_monday != monday:
+                if label is not None:
+                    weeks.append(
+                        WeekResult(
+                            label, counted, target, external, required, scheduled,
+                            attended, excused, pending, unexcused, max(0, required - scheduled),
+                            (external + scheduled) * scale > weekly_limit * counted,
+                        )
+                    )  # fmt: skip
+                monday, label = day_monday, iso_week_label(when)
+                counted = target = external = required = scheduled = 0
+                attended = excused = pending = unexcused = 0
+            if day.subject:
+                subject_days += 1
+                mandatory_days += day.mandatory
+                counted += day.working_day
+                declined = declined or day.declined_offer
+                missing_checkout = missing_checkout or day.missing_checkout
+                target += day.target_minutes
+                external += day.external_minutes
+                required += day.required_plan_minutes
+                scheduled += day.scheduled_minutes
+                attended += day.attended_minutes
+                excused += day.excused_minutes
+                pending += day.pending_minutes
+                unexcused += day.unexcused_minutes
+            elif day.exempt_reason:
+                exempt_reasons[day.exempt_reason] = exempt_reasons.get(day.exempt_reason, 0) + 1
+        if label is not None:
+            weeks.append(
+                WeekResult(
+                    label, counted, target, external, required, scheduled,
+                    attended, excused, pending, unexcused, max(0, required - scheduled),
+                    (external + scheduled) * scale > weekly_limit * counted,
+                )
+            )  # fmt: skip
         totals = dict(
             zip(
                 (*FIGURES, "plan_gap"),
@@ -850,18 +874,25 @@ class _Evaluation:
                 strict=True,
             )
         )
-        subject_days = sum(1 for day in days if day.subject)
-        exempt_reasons = Counter(day.exempt_reason for day in days if day.exempt_reason)
-        flags = _flags(days, weeks, totals["plan_gap"])
+        raised = set()
+        if declined:
+            raised.add("declined_offer")
+        if missing_checkout:
+            raised.add("missing_checkout")
+        if any(week.over_full_time for week in weeks):
+            raised.add("over_full_time")
+        if totals["plan_gap"] > 0:
+            raised.add("under_planned")
+        flags = tuple(sorted(raised))
         return Result(
             status=_status(subject_days, exempt_reasons, totals, flags),
             flags=flags,
             subject_days=subject_days,
-            mandatory_days=sum(1 for day in days if day.subject and day.mandatory),
+            mandatory_days=mandatory_days,
             exempt_days=sum(exempt_reasons.values()),
             exempt_reasons=dict(sorted(exempt_reasons.items())),
             **{f"{name}_minutes": minutes for name, minutes in totals.items()},
-            weeks=weeks,
+            weeks=tuple(weeks),
             days=days,
         )
 
@@ -919,24 +950,11 @@ def _own_slot(occurrences: list[_Occurrence], activity: str, moment: int) -> _Oc
     return min(during or later, default=None)
 
 
-def _flags(
-    days: tuple[DayResult, ...], weeks: tuple[WeekResult, ...], plan_gap: int
-) -> tuple[str, ...]:
-    """The period's flags, sorted and unique."""
-    raised: set[str] = set()
-    if any(day.declined_offer for day in days):
-        raised.add("declined_offer")
-    if any(day.missing_checkout for day in days):
-        raised.add("missing_checkout")
-    if any(week.over_full_time for week in weeks):
-        raised.add("over_full_time")
-    if plan_gap > 0:
-        raised.add("under_planned")
-    return tuple(sorted(raised))
-
-
 def _status(
-    subject_days: int, exempt_reasons: Counter[str], totals: dict[str, int], flags: tuple[str, ...]
+    subject_days: int,
+    exempt_reasons: dict[str, int],
+    totals: dict[str, int],
+    flags: tuple[str, ...],
 ) -> str:
     """The outcome row of the rule book that applies."""
     if subject_days == 0:
