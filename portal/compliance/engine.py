@@ -818,52 +818,48 @@ class _Evaluation:
         """
         full_time = self.full_time
         weekly_limit, scale = full_time.numerator * 60, 5 * full_time.denominator
-        weeks: list[WeekResult] = []
+        #: Per ISO week: [label, counted days, the eight figures...]
+        sums: list[list] = []
         subject_days = mandatory_days = 0
         exempt_reasons: dict[str, int] = {}
         declined = missing_checkout = False
-        monday = label = None
-        counted = target = external = required = scheduled = 0
-        attended = excused = pending = unexcused = 0
+        monday = None
         for day in days:
             when = day.day
-            day_monday = when.toordinal() - when.weekday()
-            if day_monday != monday:
-                if label is not None:
-                    weeks.append(
-                        WeekResult(
-                            label, counted, target, external, required, scheduled,
-                            attended, excused, pending, unexcused, max(0, required - scheduled),
-                            (external + scheduled) * scale > weekly_limit * counted,
-                        )
-                    )  # fmt: skip
-                monday, label = day_monday, iso_week_label(when)
-                counted = target = external = required = scheduled = 0
-                attended = excused = pending = unexcused = 0
+            if when.toordinal() - when.weekday() != monday:
+                monday = when.toordinal() - when.weekday()
+                week = [iso_week_label(when), 0, 0, 0, 0, 0, 0, 0, 0, 0]
+                sums.append(week)
             if day.subject:
                 subject_days += 1
                 mandatory_days += day.mandatory
-                counted += day.working_day
                 declined = declined or day.declined_offer
                 missing_checkout = missing_checkout or day.missing_checkout
-                target += day.target_minutes
-                external += day.external_minutes
-                required += day.required_plan_minutes
-                scheduled += day.scheduled_minutes
-                attended += day.attended_minutes
-                excused += day.excused_minutes
-                pending += day.pending_minutes
-                unexcused += day.unexcused_minutes
+                week[1] += day.working_day
+                week[2] += day.target_minutes
+                week[3] += day.external_minutes
+                week[4] += day.required_plan_minutes
+                week[5] += day.scheduled_minutes
+                week[6] += day.attended_minutes
+                week[7] += day.excused_minutes
+                week[8] += day.pending_minutes
+                week[9] += day.unexcused_minutes
             elif day.exempt_reason:
                 exempt_reasons[day.exempt_reason] = exempt_reasons.get(day.exempt_reason, 0) + 1
-        if label is not None:
-            weeks.append(
-                WeekResult(
-                    label, counted, target, external, required, scheduled,
-                    attended, excused, pending, unexcused, max(0, required - scheduled),
-                    (external + scheduled) * scale > weekly_limit * counted,
-                )
+        weeks = [
+            WeekResult(
+                label,
+                counted,
+                target,
+                external,
+                required,
+                scheduled,
+                *rest,
+                plan_gap_minutes=max(0, required - scheduled),
+                over_full_time=(external + scheduled) * scale > weekly_limit * counted,
             )  # fmt: skip
+            for label, counted, target, external, required, scheduled, *rest in sums
+        ]
         totals = dict(
             zip(
                 (*FIGURES, "plan_gap"),
