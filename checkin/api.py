@@ -142,13 +142,19 @@ def roster():
 
 @api.post("/scans")
 @limiter.limit("240 per minute", key_func=device_rate_key)
-@device_required
 def scan():
-    """Record one online scan of a personal code (idempotent on event_id)."""
+    """Record one online scan of a personal code (idempotent on event_id).
+
+    The device is authenticated as by ``device_required``; on PostgreSQL the scan's
+    statements run as plain SQL in the request's transaction (services.PlainSql).
+    """
+    pg = services.plain_sql()
+    g.device = services.authenticate_device(_bearer(), pg)
     data = _json_body()
     try:
         outcome = services.record_scan(
             g.device,
+            pg=pg,
             event_id=data.get("event_id"),
             code=data.get("code"),
             mode=data.get("mode"),

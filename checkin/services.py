@@ -369,15 +369,26 @@ def _persistent(model, values: dict):
     return obj
 
 
-def authenticate_device(token: str | None) -> Device:
+def authenticate_device(token: str | None, pg: PlainSql | None = None) -> Device:
     """The device behind a bearer token; unauthorized or device_revoked otherwise.
 
     Read fresh on every request, so a revoked device is refused at once. Its site is loaded
-    when first used (a scan needs only the site id).
+    when first used (a scan needs only the site id). With ``pg`` (a scan on PostgreSQL) the
+    device is a plain DeviceRow read with plain SQL.
     """
     if not token:
         raise refusal("unauthorized", 401)
-    row = db.session.execute(_device_by_token(), {"token_hash": codes.sha256_hex(token)}).first()
+    params = {"token_hash": codes.sha256_hex(token)}
+    if pg is not None:
+        found = pg.rows("device", params)
+        if not found:
+            raise refusal("unauthorized", 401)
+        row = found[0]
+        device = DeviceRow(row.id, row.site_id, row.revoked_at, row.last_seen_at, row.last_seq)
+        if device.revoked_at is not None:
+            raise refusal("device_revoked", 403)
+        return device
+    row = db.session.execute(_device_by_token(), params).first()
     if row is None:
         raise refusal("unauthorized", 401)
     device = _persistent(Device, row._asdict())
@@ -386,17 +397,19 @@ def authenticate_device(token: str | None) -> Device:
     return device
 
 
-def _seen(device: Device, now: datetime, seq: int | None, *, force: bool = False) -> None:
-    """Note that the device was heard from (at most once a minute, unless forced)."""
+def _seen(device: Device, now: datetime, seq: int | None, *, force: bool = False) -> bool:
+    """Note that the device was heard from (at most once a minute, unless forced); True if
+    the device's row is to be written."""
     if (
         not force
         and device.last_seen_at is not None
         and now - device.last_seen_at < LAST_SEEN_EVERY
     ):
-        return
+        return False
     device.last_seen_at = now
     if seq is not None and (device.last_seq is None or seq > device.last_seq):
         device.last_seq = seq
+    return True
 
 
 # --- Events: facts, visits and placement ---------------------------------------------------
@@ -447,7 +460,7 @@ def visits_at(site_id: int, day: date, person_id: int | None = None) -> list[Vis
     return derive_visits(EventFact.of(e) for e in _facts(*conditions))
 
 
-def _person_facts(person_id: int, site_id: int, day: date) -> list:
+def _person_facts(person_id: int, site_id: int, day: date, pg: PlainSql | None = None) -> list:
     """The person's events at a site on a day, plus every event annulling or correcting one.
 
     The same rows as ``_facts`` for these conditions, as plain rows (the fields of EventFact
@@ -457,7 +470,10 @@ def _person_facts(person_id: int, site_id: int, day: date) -> list:
     """
     start, end = schedule.day_bounds(day)
     params = {"person_id": person_id, "site_id": site_id, "start": start, "end": end}
-    rows = list(db.session.execute(_person_facts_query(), params))
+    if pg is not None:
+        rows = pg.rows("facts", params)
+    else:
+        rows = list(db.session.execute(_person_facts_query(), params))
     seen = {e.id for e in rows}
     frontier = {e.id for e in rows if e.supersedes_id is not None}
     while frontier:  # a correction of a correction (rare)
@@ -507,11 +523,11 @@ def _person_facts_query() -> sa.Select:
 
 
 def _open_visit(
-    person_id: int, site_id: int, moment: datetime
+    person_id: int, site_id: int, moment: datetime, pg: PlainSql | None = None
 ) -> tuple[Visit | None, dict[int, int | None]]:
     """The person's visit at the site that is open at a moment (latest check-in first), and
     the session of each of the day's events (by row id)."""
-    facts = _person_facts(person_id, site_id, schedule.local_day(moment))
+    facts = _person_facts(person_id, site_id, schedule.local_day(moment), pg)
     open_ = [
         v
         for v in derive_visits(EventFact.of(e) for e in facts)
@@ -534,6 +550,7 @@ def _place(
     kind: EventKind,
     moment: datetime,
     slots: list[schedule.Slot] | None = None,
+    pg: PlainSql | None = None,
 ) -> _Placement:
     """Decide the activity and session of a scan from the person's plan and enrolments.
 
@@ -542,7 +559,7 @@ def _place(
     is expected elsewhere at the time, and not_enrolled when nowhere. ``slots`` are the
     person's sessions that day, if already read.
     """
-    open_visit, sessions_of = _open_visit(person.id, site_id, moment)
+    open_visit, sessions_of = _open_visit(person.id, site_id, moment, pg)
     if kind == EventKind.OUT and open_visit is not None:
         return _Placement(open_visit.activity_id, sessions_of.get(open_visit.in_event_id), None)
     if slots is None:
@@ -572,7 +589,7 @@ def _lock_person(person_id: int) -> None:
     db.session.execute(sa.select(Person.id).where(Person.id == person_id).with_for_update())
 
 
-def _insert(event: AttendanceEvent) -> tuple[AttendanceEvent, bool]:
+def _insert(event: AttendanceEvent, pg: PlainSql | None = None) -> tuple[AttendanceEvent, bool]:
     """Insert an event, or return the stored one with the same event id (True = duplicate).
 
     One statement, ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING id``: the unique
@@ -595,6 +612,8 @@ def _insert(event: AttendanceEvent) -> tuple[AttendanceEvent, bool]:
         else:
             value = None
         values[column.key] = value
+    if pg is not None:
+        return pg.insert_event(values)
     new_id = db.session.execute(
         _insert_statement(db.session.get_bind().dialect.name), values
     ).scalar()
@@ -653,6 +672,193 @@ def parse_moment(value, now: datetime) -> datetime:
     return moment
 
 
+# --- Scans on PostgreSQL: plain SQL in the session's transaction ----------------------------
+
+
+@dataclass
+class DeviceRow:
+    """A device as a scan needs it, read with plain SQL (the PostgreSQL scan's Device)."""
+
+    id: int
+    site_id: int
+    revoked_at: datetime | None
+    last_seen_at: datetime | None
+    last_seq: int | None
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """A scanned person as a scan answers with them (the PostgreSQL scan's Person)."""
+
+    id: int
+    public_ref: str
+    first_name: str
+
+
+@dataclass
+class EventRow:
+    """A stored event as a scan answers with it (the PostgreSQL scan's AttendanceEvent)."""
+
+    id: int
+    event_id: str
+    person_id: int | None
+    kind: EventKind
+    status: EventStatus
+    reason: str | None
+    occurred_at: datetime
+    #: The event's person, for a repeated scan.
+    person: PersonRow | None = None
+
+
+def _stored_event_query() -> sa.Select:
+    """A stored event by its event id, with its person (for a repeated scan)."""
+    person = Person.__table__.c
+    return (
+        sa.select(
+            _EVENTS.id,
+            _EVENTS.event_id,
+            _EVENTS.person_id,
+            _EVENTS.kind,
+            _EVENTS.status,
+            _EVENTS.reason,
+            _EVENTS.occurred_at,
+            person.public_ref,
+            person.first_name,
+        )
+        .select_from(
+            AttendanceEvent.__table__.outerjoin(Person.__table__, person.id == _EVENTS.person_id)
+        )
+        .where(_EVENTS.event_id == sa.bindparam("event_id", type_=sa.String))
+    )
+
+
+def _device_seen_statement() -> sa.Update:
+    table = Device.__table__
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("device_id", type_=sa.Integer))
+        .values(
+            last_seen_at=sa.bindparam("last_seen_at", type_=table.c.last_seen_at.type),
+            last_seq=sa.bindparam("last_seq", type_=table.c.last_seq.type),
+        )
+    )
+
+
+_PLAIN_STATEMENTS = {
+    "device": lambda: _device_by_token(),
+    "person": lambda: _person_and_card(),
+    "facts": lambda: _person_facts_query(),
+    "insert": lambda: _insert_statement("postgresql"),
+    "stored": _stored_event_query,
+    "seen": _device_seen_statement,
+}
+
+
+@cache
+def _plain_sql(name: str) -> tuple[str, dict, dict]:
+    """A scan statement compiled once for psycopg: its SQL, the values of its literal
+    parameters, and the bind processors of its named ones (as SQLAlchemy would run them)."""
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.psycopg.dialect()
+    compiled = _PLAIN_STATEMENTS[name]().compile(dialect=dialect)
+    literals, processors = {}, {}
+    for key, bind in compiled.binds.items():
+        if f"%({key})s" not in compiled.string:
+            continue
+        process = bind.type.bind_processor(dialect)
+        if bind.value is not None:
+            literals[key] = process(bind.value) if process else bind.value
+        elif process is not None:
+            processors[key] = process
+    return compiled.string, literals, processors
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
+
+
+class PlainSql:
+    """A scan's statements as plain SQL on the psycopg connection of the session's
+    transaction (PostgreSQL).
+
+    The statements are the SQLAlchemy ones compiled once, run with the same parameters (and
+    bind processors) in the same transaction, so the FOR UPDATE lock, the ON CONFLICT
+    idempotency and the one commit are unchanged; only SQLAlchemy's per-statement work
+    (compiling the cache key, result processing, ORM objects) is left out. Timestamps are
+    read back in UTC, as UtcDateTime does.
+    """
+
+    def __init__(self, connection):
+        from psycopg.rows import namedtuple_row
+
+        self.connection = connection
+        self._row_factory = namedtuple_row
+
+    def rows(self, name: str, params: dict) -> list:
+        sql, literals, processors = _plain_sql(name)
+        for key, process in processors.items():
+            if key in params:
+                params[key] = process(params[key])
+        with self.connection.cursor(row_factory=self._row_factory) as cursor:
+            cursor.execute(sql, {**literals, **params})
+            return cursor.fetchall() if cursor.description is not None else []
+
+    def insert_event(self, values: dict) -> tuple[EventRow, bool]:
+        """The idempotent insert of ``_insert``; a repeat returns the stored event."""
+        inserted = self.rows("insert", dict(values))
+        if inserted:
+            return EventRow(
+                inserted[0].id,
+                values["event_id"],
+                values["person_id"],
+                EventKind(values["kind"]),
+                EventStatus(values["status"]),
+                values["reason"],
+                values["occurred_at"],
+            ), False
+        stored = self.rows("stored", {"event_id": values["event_id"]})
+        if not stored:  # cannot happen: DO NOTHING only for this constraint
+            raise RuntimeError("event id conflict without a stored event")
+        row = stored[0]
+        person = (
+            PersonRow(row.person_id, row.public_ref, row.first_name)
+            if row.person_id is not None
+            else None
+        )
+        return EventRow(
+            row.id,
+            row.event_id,
+            row.person_id,
+            EventKind(row.kind),
+            EventStatus(row.status),
+            row.reason,
+            _utc(row.occurred_at),
+            person,
+        ), True
+
+    def seen(self, device: DeviceRow) -> None:
+        """Write the device's last seen time and sequence number (see ``_seen``)."""
+        self.rows(
+            "seen",
+            {
+                "device_id": device.id,
+                "last_seen_at": device.last_seen_at,
+                "last_seq": device.last_seq,
+            },
+        )
+
+
+def plain_sql() -> PlainSql | None:
+    """The plain-SQL runner for a scan on PostgreSQL (None elsewhere, or when the app sets
+    CHECKIN_PLAIN_SQL false): the psycopg connection of the session's transaction."""
+    if not current_app.config.get("CHECKIN_PLAIN_SQL", True):
+        return None
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    return PlainSql(db.session.connection().connection.driver_connection)
+
+
 # --- Scans by a device ---------------------------------------------------------------------
 
 
@@ -707,28 +913,34 @@ def _person_and_card() -> sa.Select:
     )
 
 
-def _identify(text: str, fresh_at: datetime, day: date) -> tuple[Person, list[schedule.Slot]]:
+def _identify(
+    text: str, fresh_at: datetime, day: date, pg: PlainSql | None = None
+) -> tuple[Person, list[schedule.Slot]]:
     """Verify a personal code; load (and lock) its person and card, and the person's sessions
     on the day, in one query."""
     try:
         claims = codes.verify_personal_code(text, _PublicKeys())
     except codes.CodeError as exc:
         raise _Refusal(exc.code) from exc
-    rows = db.session.execute(
-        _person_and_card(),
-        {
-            "ref": claims.person_ref,
-            "serial": claims.serial,
-            "day": day,
-            "weekday": day.isoweekday(),
-        },
-    ).all()
+    params = {
+        "ref": claims.person_ref,
+        "serial": claims.serial,
+        "day": day,
+        "weekday": day.isoweekday(),
+    }
+    if pg is not None:
+        rows = pg.rows("person", params)
+    else:
+        rows = db.session.execute(_person_and_card(), params).all()
     if not rows or rows[0].card_id is None:
         raise _Refusal("unknown_code")
     row = rows[0]
-    person = _persistent(
-        Person, {"id": row.id, "public_ref": row.public_ref, "first_name": row.first_name}
-    )
+    if pg is not None:
+        person = PersonRow(row.id, row.public_ref, row.first_name)
+    else:
+        person = _persistent(
+            Person, {"id": row.id, "public_ref": row.public_ref, "first_name": row.first_name}
+        )
     if row.card_revoked_at is not None:
         raise _Refusal("revoked_card", person)
     try:
@@ -751,6 +963,7 @@ def record_scan(
     device_time=None,
     now: datetime | None = None,
     touch_device: bool = True,
+    pg: PlainSql | None = None,
 ) -> ScanOutcome:
     """Record a staff scan of a personal code at the device's site (online or synced).
 
@@ -759,7 +972,8 @@ def record_scan(
     toggles). Offline scans that the device let in (``local_result`` "accepted" or "forced")
     but that fail here are stored as flagged, not dropped; scans the device turned away are
     stored as rejected. Raises ScanRejected (rejected event stored), or DomainError
-    invalid_request / device_revoked before anything is stored.
+    invalid_request / device_revoked before anything is stored. With ``pg`` (PostgreSQL) the
+    same statements run as plain SQL in the same transaction (see PlainSql).
     """
     now = now or utcnow()
     if device.revoked_at is not None:
@@ -786,8 +1000,10 @@ def record_scan(
     try:
         # The person's row is locked from here, so the open-visit check below (a new
         # statement, hence a fresh snapshot) sees any scan of them that committed meanwhile.
-        person, slots = _identify(code, occurred if offline else now, schedule.local_day(occurred))
-        placement = _place(person, site_id, kind, occurred, slots)
+        person, slots = _identify(
+            code, occurred if offline else now, schedule.local_day(occurred), pg
+        )
+        placement = _place(person, site_id, kind, occurred, slots, pg)
         reason = placement.note
         if local_result == "rejected":
             status, reason = EventStatus.REJECTED, "refused_offline"
@@ -801,7 +1017,7 @@ def record_scan(
             status = EventStatus.FLAGGED
             if refused.code in ("revoked_card", "expired_code"):
                 try:
-                    placement = _place(person, site_id, kind, occurred)
+                    placement = _place(person, site_id, kind, occurred, pg=pg)
                 except _Refusal:
                     placement = _Placement(None, None, None)
         else:
@@ -825,11 +1041,14 @@ def record_scan(
             reason=reason,
             token_hash=codes.sha256_hex(code),
             clock_skew_s=skew,
-        )
+        ),
+        pg,
     )
-    if touch_device:
-        _seen(device, now, device_seq)
-    if duplicate:
+    if touch_device and _seen(device, now, device_seq) and pg is not None:
+        pg.seen(device)
+    if duplicate and pg is not None:
+        person = event.person
+    elif duplicate:
         person = db.session.get(Person, event.person_id) if event.person_id else None
     if event.status == EventStatus.REJECTED:
         raise ScanRejected(event.reason or "unknown_code", event, person)

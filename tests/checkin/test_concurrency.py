@@ -65,15 +65,29 @@ def _events():
     return db.session.scalars(sa.select(AttendanceEvent).order_by(AttendanceEvent.id)).all()
 
 
+def _device(device_id: int, token: str, plain: bool):
+    """The scanning device and the plain-SQL runner, as the scan API gets them (or the
+    SQLAlchemy path's Device)."""
+    if plain:
+        pg = services.plain_sql()
+        assert pg is not None
+        return services.authenticate_device(token, pg), pg
+    return db.session.get(Device, device_id), None
+
+
+PLAIN = pytest.mark.parametrize("plain", [True, False], ids=["plain-sql", "sqlalchemy"])
+
+
 @pytest.mark.postgres
 @POSTGRES_ONLY
-def test_concurrent_check_ins_of_one_person_make_exactly_one_visit(app, ck):
+@PLAIN
+def test_concurrent_check_ins_of_one_person_make_exactly_one_visit(app, ck, plain):
     assert db.engine.dialect.name == "postgresql"
     code, device_id = ck.code(), ck.device.id
     db.session.commit()
 
     def scan(i):
-        device = db.session.get(Device, device_id)
+        device, pg = _device(device_id, ck.token, plain)
         outcome = services.record_scan(
             device,
             event_id=str(uuid.uuid4()),
@@ -81,6 +95,7 @@ def test_concurrent_check_ins_of_one_person_make_exactly_one_visit(app, ck):
             mode="in",
             occurred_at=local("2026-03-02 09:30").isoformat(),
             device_seq=i + 1,
+            pg=pg,
         )
         return outcome.event.reason
 
@@ -94,17 +109,20 @@ def test_concurrent_check_ins_of_one_person_make_exactly_one_visit(app, ck):
 
 @pytest.mark.postgres
 @POSTGRES_ONLY
-def test_the_same_event_sent_from_several_threads_is_stored_once(app, ck):
+@PLAIN
+def test_the_same_event_sent_from_several_threads_is_stored_once(app, ck, plain):
     code, device_id, event_id = ck.code(), ck.device.id, str(uuid.uuid4())
     db.session.commit()
 
     def scan(i):
+        device, pg = _device(device_id, ck.token, plain)
         outcome = services.record_scan(
-            db.session.get(Device, device_id),
+            device,
             event_id=event_id,
             code=code,
             mode="in",
             occurred_at=local("2026-03-02 09:30").isoformat(),
+            pg=pg,
         )
         return outcome.duplicate
 
