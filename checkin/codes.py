@@ -25,6 +25,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import segno
 from cryptography.exceptions import InvalidSignature, InvalidTag
@@ -176,6 +177,12 @@ def parse_personal_code(text: str) -> tuple[PersonalClaims, bytes, bytes]:
     return claims, message.encode("ascii"), signature
 
 
+@lru_cache(maxsize=64)
+def _public_key(public: str) -> Ed25519PublicKey:
+    """The key object of a raw public key (base64url), decoded once per key."""
+    return Ed25519PublicKey.from_public_bytes(unb64u(public))
+
+
 def verify_personal_code(
     text: str, public_keys: dict[str, str], now: datetime | None = None
 ) -> PersonalClaims:
@@ -190,7 +197,7 @@ def verify_personal_code(
     if public is None:
         raise CodeError("unknown_code")
     try:
-        Ed25519PublicKey.from_public_bytes(unb64u(public)).verify(signature, message)
+        _public_key(public).verify(signature, message)
     except (InvalidSignature, ValueError) as exc:
         raise CodeError("bad_signature") from exc
     if now is not None:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 import secrets
 import uuid
+from collections import namedtuple
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -471,7 +473,7 @@ def _person_facts(person_id: int, site_id: int, day: date, pg: PlainSql | None =
     start, end = schedule.day_bounds(day)
     params = {"person_id": person_id, "site_id": site_id, "start": start, "end": end}
     if pg is not None:
-        rows = pg.rows("facts", params)
+        rows = pg.facts(params)
     else:
         rows = list(db.session.execute(_person_facts_query(), params))
     seen = {e.id for e in rows}
@@ -507,8 +509,18 @@ _FACT_COLUMNS = (
 
 
 @cache
-def _person_facts_query() -> sa.Select:
-    person = _EVENTS.person_id == sa.bindparam("person_id", type_=sa.Integer)
+def _person_facts_query(by_ref: bool = False) -> sa.Select:
+    """The statement of ``_person_facts``; ``by_ref``: for the person of a public reference
+    (parameter ``ref``), so that it can be sent together with the statement that finds them."""
+    if by_ref:
+        person_id = (
+            sa.select(Person.__table__.c.id)
+            .where(Person.__table__.c.public_ref == sa.bindparam("ref", type_=sa.String))
+            .scalar_subquery()
+        )
+    else:
+        person_id = sa.bindparam("person_id", type_=sa.Integer)
+    person = _EVENTS.person_id == person_id
     matching = (
         person,
         _EVENTS.site_id == sa.bindparam("site_id", type_=sa.Integer),
@@ -589,7 +601,9 @@ def _lock_person(person_id: int) -> None:
     db.session.execute(sa.select(Person.id).where(Person.id == person_id).with_for_update())
 
 
-def _insert(event: AttendanceEvent, pg: PlainSql | None = None) -> tuple[AttendanceEvent, bool]:
+def _insert(
+    event: AttendanceEvent | dict, pg: PlainSql | None = None
+) -> tuple[AttendanceEvent, bool]:
     """Insert an event, or return the stored one with the same event id (True = duplicate).
 
     One statement, ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING id``: the unique
@@ -597,9 +611,10 @@ def _insert(event: AttendanceEvent, pg: PlainSql | None = None) -> tuple[Attenda
     repeat is not an error. A concurrent insert of the same event id makes PostgreSQL wait for
     that transaction and then do nothing, so the stored row is visible to the next statement.
     The new row becomes a persistent object of the session without another round trip.
+    With ``pg`` the event is given as a dict of its fields and comes back as an EventRow.
     """
     table = AttendanceEvent.__table__
-    given = event.__dict__
+    given = event if isinstance(event, dict) else event.__dict__
     values = {}
     for column in table.columns:
         if column.key == "id":
@@ -748,6 +763,7 @@ _PLAIN_STATEMENTS = {
     "device": lambda: _device_by_token(),
     "person": lambda: _person_and_card(),
     "facts": lambda: _person_facts_query(),
+    "facts_by_ref": lambda: _person_facts_query(by_ref=True),
     "insert": lambda: _insert_statement("postgresql"),
     "stored": _stored_event_query,
     "seen": _device_seen_statement,
@@ -755,13 +771,25 @@ _PLAIN_STATEMENTS = {
 
 
 @cache
-def _plain_sql(name: str) -> tuple[str, dict, dict]:
+def _plain_sql(name: str) -> tuple[str, dict, dict, Callable]:
     """A scan statement compiled once for psycopg: its SQL, the values of its literal
-    parameters, and the bind processors of its named ones (as SQLAlchemy would run them)."""
+    parameters, the bind processors of its named ones (as SQLAlchemy would run them), and a
+    row factory making named tuples of its result columns (known here, so not read from
+    each result's description)."""
     from sqlalchemy.dialects import postgresql
 
     dialect = postgresql.psycopg.dialect()
-    compiled = _PLAIN_STATEMENTS[name]().compile(dialect=dialect)
+    statement = _PLAIN_STATEMENTS[name]()
+    compiled = statement.compile(dialect=dialect)
+    if isinstance(statement, sa.Select):
+        names = list(statement.selected_columns.keys())
+    else:
+        names = [c.key for c in getattr(statement, "_returning", ())]
+    make = namedtuple(f"{name}_row", names)._make if names else tuple
+
+    def row_factory(_cursor):
+        return make
+
     literals, processors = {}, {}
     for key, bind in compiled.binds.items():
         if f"%({key})s" not in compiled.string:
@@ -771,7 +799,7 @@ def _plain_sql(name: str) -> tuple[str, dict, dict]:
             literals[key] = process(bind.value) if process else bind.value
         elif process is not None:
             processors[key] = process
-    return compiled.string, literals, processors
+    return compiled.string, literals, processors, row_factory
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -790,19 +818,50 @@ class PlainSql:
     """
 
     def __init__(self, connection):
-        from psycopg.rows import namedtuple_row
-
         self.connection = connection
-        self._row_factory = namedtuple_row
+        #: The person's events read with the person: ((person id, site id, day), rows).
+        self._facts: tuple[tuple, list] | None = None
 
-    def rows(self, name: str, params: dict) -> list:
-        sql, literals, processors = _plain_sql(name)
+    def _cursor(self, name: str, params: dict):
+        """A cursor on which the statement has been sent (its rows come with fetchall)."""
+        sql, literals, processors, row_factory = _plain_sql(name)
         for key, process in processors.items():
             if key in params:
                 params[key] = process(params[key])
-        with self.connection.cursor(row_factory=self._row_factory) as cursor:
-            cursor.execute(sql, {**literals, **params})
+        cursor = self.connection.cursor(row_factory=row_factory)
+        cursor.execute(sql, {**literals, **params})
+        return cursor
+
+    @staticmethod
+    def _fetch(cursor) -> list:
+        with cursor:
             return cursor.fetchall() if cursor.description is not None else []
+
+    def rows(self, name: str, params: dict) -> list:
+        return self._fetch(self._cursor(name, params))
+
+    def person_and_facts(self, params: dict, site_id: int, day: date) -> list:
+        """The rows of the person statement and, in the same round trip (psycopg pipeline
+        mode), the person's events of the day at the site; the events statement runs after
+        the locking one, so it sees every scan of the person committed before the lock."""
+        start, end = schedule.day_bounds(day)
+        with self.connection.pipeline():
+            person = self._cursor("person", params)
+            facts = self._cursor(
+                "facts_by_ref",
+                {"ref": params["ref"], "site_id": site_id, "start": start, "end": end},
+            )
+        rows, fact_rows = self._fetch(person), self._fetch(facts)
+        if rows:
+            self._facts = ((rows[0].id, site_id, day), fact_rows)
+        return rows
+
+    def facts(self, params: dict) -> list:
+        """The rows of the person's events (``_person_facts``), if not already read."""
+        key = (params["person_id"], params["site_id"], schedule.local_day(params["start"]))
+        if self._facts is not None and self._facts[0] == key:
+            return self._facts[1]
+        return self.rows("facts", params)
 
     def insert_event(self, values: dict) -> tuple[EventRow, bool]:
         """The idempotent insert of ``_insert``; a repeat returns the stored event."""
@@ -914,10 +973,15 @@ def _person_and_card() -> sa.Select:
 
 
 def _identify(
-    text: str, fresh_at: datetime, day: date, pg: PlainSql | None = None
+    text: str,
+    fresh_at: datetime,
+    day: date,
+    pg: PlainSql | None = None,
+    site_id: int | None = None,
 ) -> tuple[Person, list[schedule.Slot]]:
     """Verify a personal code; load (and lock) its person and card, and the person's sessions
-    on the day, in one query."""
+    on the day, in one query. With ``pg`` and ``site_id`` the person's events of the day at
+    the site (``_person_facts``) are read in the same round trip, by the next statement."""
     try:
         claims = codes.verify_personal_code(text, _PublicKeys())
     except codes.CodeError as exc:
@@ -928,7 +992,9 @@ def _identify(
         "day": day,
         "weekday": day.isoweekday(),
     }
-    if pg is not None:
+    if pg is not None and site_id is not None:
+        rows = pg.person_and_facts(params, site_id, day)
+    elif pg is not None:
         rows = pg.rows("person", params)
     else:
         rows = db.session.execute(_person_and_card(), params).all()
@@ -1001,7 +1067,7 @@ def record_scan(
         # The person's row is locked from here, so the open-visit check below (a new
         # statement, hence a fresh snapshot) sees any scan of them that committed meanwhile.
         person, slots = _identify(
-            code, occurred if offline else now, schedule.local_day(occurred), pg
+            code, occurred if offline else now, schedule.local_day(occurred), pg, site_id
         )
         placement = _place(person, site_id, kind, occurred, slots, pg)
         reason = placement.note
@@ -1023,27 +1089,25 @@ def record_scan(
         else:
             status = EventStatus.REJECTED
 
-    event, duplicate = _insert(
-        AttendanceEvent(
-            event_id=event_id,
-            person_id=person.id if person else None,
-            site_id=site_id,
-            activity_id=placement.activity_id,
-            session_id=placement.session_id,
-            device_id=device.id,
-            kind=kind,
-            source=EventSource.STAFF_SCAN,
-            occurred_at=occurred,
-            received_at=now,
-            offline=bool(offline),
-            device_seq=device_seq,
-            status=status,
-            reason=reason,
-            token_hash=codes.sha256_hex(code),
-            clock_skew_s=skew,
-        ),
-        pg,
-    )
+    fields = {
+        "event_id": event_id,
+        "person_id": person.id if person else None,
+        "site_id": site_id,
+        "activity_id": placement.activity_id,
+        "session_id": placement.session_id,
+        "device_id": device.id,
+        "kind": kind,
+        "source": EventSource.STAFF_SCAN,
+        "occurred_at": occurred,
+        "received_at": now,
+        "offline": bool(offline),
+        "device_seq": device_seq,
+        "status": status,
+        "reason": reason,
+        "token_hash": codes.sha256_hex(code),
+        "clock_skew_s": skew,
+    }
+    event, duplicate = _insert(fields if pg is not None else AttendanceEvent(**fields), pg)
     if touch_device and _seen(device, now, device_seq) and pg is not None:
         pg.seen(device)
     if duplicate and pg is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import format_date, format_datetime, get_locale
 
 from portal.extensions import babel
@@ -22,6 +22,10 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
+    if not request.cookies and "_login_user" not in g:
+        # No session or remember cookie and no one signed in during this request (a device
+        # calling the check-in API): Flask-Login would find no one, so skip its lookup.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     from flask_login import current_user
 
     preferred = getattr(current_user, "language", None)
