@@ -89,6 +89,18 @@ class Slot:
         return local_moment(self.day, self.end_time)
 
 
+def person_parameter(by_ref: bool) -> sa.ColumnElement:
+    """One person as a statement parameter: ``person_id``, or with ``by_ref`` the person of the
+    public reference ``ref`` (a scan has only its code's)."""
+    if by_ref:
+        return (
+            sa.select(Person.__table__.c.id)
+            .where(Person.__table__.c.public_ref == sa.bindparam("ref", type_=sa.String))
+            .scalar_subquery()
+        )
+    return sa.bindparam("person_id", type_=sa.Integer)
+
+
 @cache
 def _expected_query(
     by_person: bool, by_site: bool, plain: bool = False, by_ref: bool = False
@@ -116,14 +128,7 @@ def _expected_query(
     if by_person and plain:
         # One person: a plain parameter (an expanding IN is re-rendered on every execution),
         # or the person of a public reference (for a scan, which has only the code's).
-        if by_ref:
-            person_id = (
-                sa.select(Person.__table__.c.id)
-                .where(Person.__table__.c.public_ref == sa.bindparam("ref", type_=sa.String))
-                .scalar_subquery()
-            )
-        else:
-            person_id = sa.bindparam("person_id", type_=sa.Integer)
+        person_id = person_parameter(by_ref)
         enrolled = enrolled.where(Enrolment.person_id == person_id)
         latest = latest.where(PlanVersion.person_id == person_id)
     elif by_person:

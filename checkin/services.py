@@ -512,15 +512,7 @@ _FACT_COLUMNS = (
 def _person_facts_query(by_ref: bool = False) -> sa.Select:
     """The statement of ``_person_facts``; ``by_ref``: for the person of a public reference
     (parameter ``ref``), so that it can be sent together with the statement that finds them."""
-    if by_ref:
-        person_id = (
-            sa.select(Person.__table__.c.id)
-            .where(Person.__table__.c.public_ref == sa.bindparam("ref", type_=sa.String))
-            .scalar_subquery()
-        )
-    else:
-        person_id = sa.bindparam("person_id", type_=sa.Integer)
-    person = _EVENTS.person_id == person_id
+    person = _EVENTS.person_id == schedule.person_parameter(by_ref)
     matching = (
         person,
         _EVENTS.site_id == sa.bindparam("site_id", type_=sa.Integer),
