@@ -4,6 +4,7 @@ recorded, an absence reviewed, the case page and decision support. axe-core chec
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.i18n import local_today
@@ -66,7 +67,7 @@ def test_caseworker_handles_queue_application_assessment_and_absence(
     assert page.get_by_text("Första kontakt är registrerad.").is_visible()
     page.get_by_role("link", name="Fatta beslut").click()
     page.get_by_role("button", name="Spara beslutet").click()
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()  # waits for the answer to the POST
     axe_check(page, "decision form with errors")
     shot(page, "decision-errors")
     page.get_by_label("Bevilja", exact=True).check()
