@@ -5,6 +5,8 @@ Each page is checked with axe-core (WCAG 2.1 AA) and photographed for review.
 
 from datetime import date
 
+from playwright.sync_api import expect
+
 from portal.extensions import db
 from portal.models import NormStatus
 from portal.personnummer import with_check_digit
@@ -49,7 +51,7 @@ def test_new_applicant_applies_on_a_phone(live_server, world, phone, axe_check, 
     shot(page, "03-household")
     page.get_by_role("link", name="Lägg till en person").click()
     page.get_by_role("button", name="Spara personen").click()
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     axe_check(page, "member form with errors")
     shot(page, "04-member-errors")
     page.get_by_label("Barn som bor hemma").check()
@@ -105,7 +107,7 @@ def test_new_applicant_applies_on_a_phone(live_server, world, phone, axe_check, 
     _continue(page)
 
     # Step 7: review with the estimate, then submit.
-    assert page.get_by_role("heading", name="Preliminär beräkning").is_visible()
+    expect(page.get_by_role("heading", name="Preliminär beräkning")).to_be_visible()
     assert "Exempelsiffror" in page.content()
     assert "Det är din handläggare som beslutar" in page.content()
     axe_check(page, "review step")
@@ -113,13 +115,13 @@ def test_new_applicant_applies_on_a_phone(live_server, world, phone, axe_check, 
     page.get_by_role("button", name="Skicka ansökan").click()
     page.wait_for_load_state()
     assert "är skickad" in page.locator(".notice-success").inner_text()
-    assert page.locator(".tag", has_text="Skickad").is_visible()
+    expect(page.locator(".tag", has_text="Skickad")).to_be_visible()
     axe_check(page, "submitted application")
     shot(page, "10-submitted")
 
     # The start page now shows the month as submitted.
     page.get_by_role("link", name="Start").click()
-    assert page.locator(".tag", has_text="Skickad").first.is_visible()
+    expect(page.locator(".tag", has_text="Skickad").first).to_be_visible()
     shot(page, "11-start-after")
 
 

@@ -4,6 +4,7 @@ absence and looks at attendance and their data, on a phone and on a wide screen.
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from tests import factories
@@ -38,7 +39,7 @@ def test_applicant_sees_schedule_acknowledges_and_reports_absence(
     page = phone
     sign_in_applicant(page, live_server, world.person_a)
     page.get_by_role("link", name="Läs din plan och bekräfta att du har läst den").click()
-    assert page.get_by_role("heading", name="Min plan", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Min plan", level=1)).to_be_visible()
     content = page.content()
     assert "Veckans schema" in content and "Storgatan 12" in content
     assert "Penna och legitimation" in content
@@ -72,7 +73,7 @@ def test_applicant_sees_schedule_acknowledges_and_reports_absence(
     page.get_by_label("Vill du berätta mer? (frivilligt)").fill("Förskolan ringde.")
     page.get_by_role("button", name="Skicka anmälan").click()
     assert "Din frånvaro är anmäld" in page.locator(".notice-success").inner_text()
-    assert page.locator(".tag", has_text="Inte bedömd än").is_visible()
+    expect(page.locator(".tag", has_text="Inte bedömd än")).to_be_visible()
     axe_check(page, "absences after report")
     shot(page, "04-absence-reported")
 

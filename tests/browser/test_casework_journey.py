@@ -64,7 +64,7 @@ def test_caseworker_handles_queue_application_assessment_and_absence(
     axe_check(page, "application")
     shot(page, "application")
     page.get_by_role("button", name="Registrera första kontakt").click()
-    assert page.get_by_text("Första kontakt är registrerad.").is_visible()
+    expect(page.get_by_text("Första kontakt är registrerad.")).to_be_visible()
     page.get_by_role("link", name="Fatta beslut").click()
     page.get_by_role("button", name="Spara beslutet").click()
     expect(page.locator(".error-summary")).to_be_visible()  # waits for the answer to the POST
@@ -74,8 +74,8 @@ def test_caseworker_handles_queue_application_assessment_and_absence(
     page.get_by_label("Belopp som beviljas för månaden (kronor)").fill("6200")
     page.get_by_label("Skäl för beslutet").fill("Du har rätt till försörjningsstöd för månaden.")
     page.get_by_role("button", name="Spara beslutet").click()
-    assert page.get_by_text("Beslutet är sparat.").is_visible()
-    assert page.locator(".tag", has_text="Beviljad").first.is_visible()
+    expect(page.get_by_text("Beslutet är sparat.")).to_be_visible()
+    expect(page.locator(".tag", has_text="Beviljad").first).to_be_visible()
 
     # The case page, with the personnummer masked until asked for.
     page.get_by_role("link", name=world.person_a.full_name).first.click()
@@ -98,20 +98,20 @@ def test_caseworker_handles_queue_application_assessment_and_absence(
     page.get_by_label("Sjukdom").check()
     axe_check(page, "assessment form")
     page.get_by_role("button", name="Spara bedömningen").click()
-    assert page.get_by_text("Bedömningen är sparad.").is_visible()
-    assert page.get_by_text("75 procent").first.is_visible()
+    expect(page.get_by_text("Bedömningen är sparad.")).to_be_visible()
+    expect(page.get_by_text("75 procent").first).to_be_visible()
     page.get_by_role("link", name="Lägg till status").click()
     page.get_by_label("Status").select_option("sick_leave")
     page.get_by_label("Från och med").fill(local_today().isoformat())
     axe_check(page, "status form")
     page.get_by_role("button", name="Spara statusen").click()
-    assert page.get_by_text("Statusen är sparad.").is_visible()
+    expect(page.get_by_text("Statusen är sparad.")).to_be_visible()
     page.get_by_role("link", name="Lägg till sysselsättning").click()
     page.get_by_label("Timmar per vecka").fill("10")
     page.get_by_label("Från och med").fill(local_today().isoformat())
     axe_check(page, "external form")
     page.get_by_role("button", name="Spara sysselsättningen").click()
-    assert page.get_by_text("Sysselsättningen är sparad.").is_visible()
+    expect(page.get_by_text("Sysselsättningen är sparad.")).to_be_visible()
     shot(page, "assessment-after")
 
     # Decision support for last month, and the sanction form.
@@ -126,7 +126,7 @@ def test_caseworker_handles_queue_application_assessment_and_absence(
         "Personen har inte deltagit och inte hört av sig."
     )
     page.get_by_role("button", name="Spara beslutet").click()
-    assert page.get_by_text("barnkonsekvensanalys krävs").first.is_visible()
+    expect(page.get_by_text("barnkonsekvensanalys krävs").first).to_be_visible()
     axe_check(page, "sanction form refused")
     shot(page, "sanction-refused")
 
@@ -140,19 +140,19 @@ def test_caseworker_handles_queue_application_assessment_and_absence(
     assert page.get_by_role("heading", level=1).inner_text() == "Bedöm frånvaro"
     page.get_by_label("Nej, inte godtagbart skäl").check()
     page.get_by_role("button", name="Spara bedömningen").click()
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     axe_check(page, "absence with errors")
     shot(page, "absence-errors")
     page.get_by_label("Ja, godtagbart skäl").check()
     page.get_by_role("button", name="Spara bedömningen").click()
-    assert page.get_by_text("Ingen frånvaro väntar på bedömning.").is_visible()
+    expect(page.get_by_text("Ingen frånvaro väntar på bedömning.")).to_be_visible()
 
     # Search by personnummer: a POST, so the number never reaches the address bar.
     page.goto(f"{live_server}/admin/cases/search")
     page.get_by_label("Namn eller personnummer").fill(pnr)
     page.get_by_role("button", name="Sök", exact=True).click()
     assert pnr not in page.url
-    assert page.get_by_role("link", name=world.person_a.full_name).is_visible()
+    expect(page.get_by_role("link", name=world.person_a.full_name)).to_be_visible()
     axe_check(page, "search")
     shot(page, "search")
 

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from checkin import services
 from portal.extensions import db
@@ -78,7 +79,7 @@ def test_an_administrator_registers_a_device(app, world, live_server, desktop, a
     desktop.get_by_label("Namn på enheten").fill("Surfplatta vid entrén")
     desktop.get_by_role("button", name="Skapa engångskod").click()
     desktop.get_by_role("heading", name="Engångskod för Surfplatta vid entrén").wait_for()
-    assert desktop.get_by_role("img", name="QR-kod för att registrera enheten").is_visible()
+    expect(desktop.get_by_role("img", name="QR-kod för att registrera enheten")).to_be_visible()
     axe_check(desktop, "enrolment code")
     shot(desktop, "enrolment-code")
     desktop.get_by_role("link", name="Tillbaka till enheterna").click()

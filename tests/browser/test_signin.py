@@ -1,6 +1,7 @@
 """Signing in, in a phone-sized browser, with accessibility checked by axe-core."""
 
 import pytest
+from playwright.sync_api import expect
 
 
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
@@ -31,7 +32,7 @@ def test_staff_sign_in_shows_errors_accessibly_then_signs_in(
 
     desktop.goto(f"{live_server}/auth/staff")
     desktop.get_by_role("button", name="Fortsätt").click()
-    assert desktop.locator(".error-summary").is_visible()
+    expect(desktop.locator(".error-summary")).to_be_visible()
     axe_check(desktop, "staff sign-in with errors")
     shot(desktop, "staff-errors")
     sign_in_staff(desktop, live_server, world.caseworker)
