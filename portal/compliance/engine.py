@@ -510,9 +510,8 @@ def _gaps_of_all(pieces: list[tuple[int, int]], cover: _IntervalSet) -> list[tup
 # --------------------------------------------------------------------------------------------
 # Evaluation
 
-#: Reads the eight figures of a day or week row (or the last five of a slot) as one tuple.
+#: Reads the eight figures of a day or week row as one tuple.
 _figures_of = attrgetter(*(f"{name}_minutes" for name in FIGURES))
-_slot_figures_of = attrgetter(*(f"{name}_minutes" for name in FIGURES[3:]))
 
 
 class _Load(NamedTuple):

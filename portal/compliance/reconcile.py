@@ -407,10 +407,10 @@ def _utc_session() -> Iterator[None]:
 
 
 def _event_columns() -> tuple[sa.ColumnElement, ...]:
-    """The event columns visits need, read as plainly as the database allows.
+    """The event columns visits need, read as plainly as the database allows (in _Event's order).
 
     The log is by far the largest load, and per-value conversions in Python dominate it:
-    codes are read as text (EventFact.of turns them into enums) and, on PostgreSQL, which
+    codes are read as text (they compare equal to the StrEnums) and, on PostgreSQL, which
     returns aware timestamps itself, the timestamps skip UtcDateTime's conversion. SQLite
     stores naive UTC, so there UtcDateTime still attaches the zone.
     """
