@@ -145,33 +145,39 @@ def roster():
 def scan():
     """Record one online scan of a personal code (idempotent on event_id).
 
-    The device is authenticated as by ``device_required``; on PostgreSQL the scan's
-    statements run as plain SQL in the request's transaction (services.PlainSql).
+    The device is authenticated as by ``device_required``. On PostgreSQL the scan has a
+    connection of its own with its statements as plain SQL (services.scan_connection): what
+    the scan reads goes in one round trip, the insert and the commit in another.
     """
-    pg = services.plain_sql()
-    g.device = services.authenticate_device(_bearer(), pg)
-    data = _json_body()
-    try:
-        outcome = services.record_scan(
-            g.device,
-            pg=pg,
-            event_id=data.get("event_id"),
-            code=data.get("code"),
-            mode=data.get("mode"),
-            occurred_at=data.get("occurred_at"),
-            device_seq=data.get("device_seq"),
-            device_time=data.get("device_time"),
-        )
-    except services.ScanRejected as rejected:
-        # Keep the rejected scan: staff and fraud review see why someone was refused.
-        db.session.commit()
-        return _error(
-            rejected.code,
-            str(rejected.message),
-            422,
-            event_id=rejected.event.event_id if rejected.event else None,
-            person=_person_json(rejected.person),
-        )
+    token = _bearer()
+    with services.scan_connection() as pg:
+        if pg is not None and token:
+            body = request.get_json(silent=True)
+            if isinstance(body, dict):
+                pg.prefetch_scan(token, body.get("code"), body.get("occurred_at"))
+        g.device = services.authenticate_device(token, pg)
+        data = _json_body()
+        try:
+            outcome = services.record_scan(
+                g.device,
+                pg=pg,
+                event_id=data.get("event_id"),
+                code=data.get("code"),
+                mode=data.get("mode"),
+                occurred_at=data.get("occurred_at"),
+                device_seq=data.get("device_seq"),
+                device_time=data.get("device_time"),
+            )
+        except services.ScanRejected as rejected:
+            # Keep the rejected scan: staff and fraud review see why someone was refused.
+            db.session.commit()
+            return _error(
+                rejected.code,
+                str(rejected.message),
+                422,
+                event_id=rejected.event.event_id if rejected.event else None,
+                person=_person_json(rejected.person),
+            )
     return jsonify(_outcome_json(outcome)), 200 if outcome.duplicate else 201
 
 

@@ -183,6 +183,17 @@ def _public_key(public: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(unb64u(public))
 
 
+@lru_cache(maxsize=1024)
+def _signature_valid(public: str, message: bytes, signature: bytes) -> bool:
+    """Whether the signature is the key's on the message (a pure function, so the answer is
+    kept: a scan checks its code once before it reads the database and once after)."""
+    try:
+        _public_key(public).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
 def verify_personal_code(
     text: str, public_keys: dict[str, str], now: datetime | None = None
 ) -> PersonalClaims:
@@ -196,10 +207,8 @@ def verify_personal_code(
     public = public_keys.get(claims.key_id)
     if public is None:
         raise CodeError("unknown_code")
-    try:
-        _public_key(public).verify(signature, message)
-    except (InvalidSignature, ValueError) as exc:
-        raise CodeError("bad_signature") from exc
+    if not _signature_valid(public, message, signature):
+        raise CodeError("bad_signature")
     if now is not None:
         check_fresh(claims, now)
     return claims

@@ -10,7 +10,9 @@ with a stable code.
 
 A scan is four statements: the device by its token, the person and card (locked) together with
 the person's sessions that day, the person's events that day (a new statement after the lock,
-so it sees any scan of them that committed meanwhile), and the insert.
+so it sees any scan of them that committed meanwhile), and the insert. On PostgreSQL the device
+API's scan folds the first two into one and sends them as plain SQL in two round trips, on a
+connection of its own (PlainSql, scan_connection).
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ import math
 import secrets
 import uuid
 from collections import namedtuple
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
@@ -158,14 +162,14 @@ def public_keys() -> dict[str, str]:
 #: Public keys by (database, key id). Keys are never changed or deleted, only added and retired,
 #: so a cached key is never wrong; an unknown key id is looked up in the database again. This
 #: saves a query per scan and holds no state that correctness depends on.
-_KEY_CACHE: dict[tuple[str, str], str] = {}
+_KEY_CACHE: dict[tuple[sa.URL, str], str] = {}
 
 
 class _PublicKeys:
     """The mapping verify_personal_code needs, backed by the cache and the database."""
 
     def get(self, key_id: str) -> str | None:
-        database = str(db.engine.url)
+        database = db.engine.url
         if (database, key_id) not in _KEY_CACHE:
             for kid, public in public_keys().items():
                 _KEY_CACHE[(database, kid)] = public
@@ -345,13 +349,23 @@ def revoke_device(actor: StaffUser, device: Device) -> None:
         db.session.flush()
 
 
+def _token_hash_parameter() -> sa.BindParameter:
+    return sa.bindparam("token_hash", type_=sa.String)
+
+
+def _device_site_of_token() -> sa.ScalarSelect:
+    """The site of the device of a token hash (parameter ``token_hash``), revoked or not."""
+    table = Device.__table__
+    return (
+        sa.select(table.c.site_id).where(table.c.token_hash == _token_hash_parameter())
+    ).scalar_subquery()
+
+
 @cache
 def _device_by_token() -> sa.Select:
     """The device row of a token hash, as plain columns (built once, run for every API call)."""
     table = Device.__table__
-    return sa.select(*table.columns).where(
-        table.c.token_hash == sa.bindparam("token_hash", type_=sa.String)
-    )
+    return sa.select(*table.columns).where(table.c.token_hash == _token_hash_parameter())
 
 
 def _persistent(model, values: dict):
@@ -382,11 +396,9 @@ def authenticate_device(token: str | None, pg: PlainSql | None = None) -> Device
         raise refusal("unauthorized", 401)
     params = {"token_hash": codes.sha256_hex(token)}
     if pg is not None:
-        found = pg.rows("device", params)
-        if not found:
+        device = pg.device(params["token_hash"])
+        if device is None:
             raise refusal("unauthorized", 401)
-        row = found[0]
-        device = DeviceRow(row.id, row.site_id, row.revoked_at, row.last_seen_at, row.last_seq)
         if device.revoked_at is not None:
             raise refusal("device_revoked", 403)
         return device
@@ -509,13 +521,16 @@ _FACT_COLUMNS = (
 
 
 @cache
-def _person_facts_query(by_ref: bool = False) -> sa.Select:
+def _person_facts_query(by_ref: bool = False, by_token: bool = False) -> sa.Select:
     """The statement of ``_person_facts``; ``by_ref``: for the person of a public reference
-    (parameter ``ref``), so that it can be sent together with the statement that finds them."""
+    (parameter ``ref``), so that it can be sent together with the statement that finds them;
+    ``by_token``: at the site of the device of a token hash (parameter ``token_hash``), so
+    that it can be sent together with the statement that finds the device."""
     person = _EVENTS.person_id == schedule.person_parameter(by_ref)
+    site = _device_site_of_token() if by_token else sa.bindparam("site_id", type_=sa.Integer)
     matching = (
         person,
-        _EVENTS.site_id == sa.bindparam("site_id", type_=sa.Integer),
+        _EVENTS.site_id == site,
         _EVENTS.occurred_at >= sa.bindparam("start", type_=_EVENTS.occurred_at.type),
         _EVENTS.occurred_at < sa.bindparam("end", type_=_EVENTS.occurred_at.type),
     )
@@ -692,6 +707,11 @@ class DeviceRow:
     last_seen_at: datetime | None
     last_seq: int | None
 
+    @classmethod
+    def of(cls, row, prefix: str = "") -> DeviceRow:
+        """The device in a result row, its columns named with ``prefix``."""
+        return cls(*(getattr(row, prefix + f.name) for f in dataclass_fields(cls)))
+
 
 @dataclass(frozen=True)
 class PersonRow:
@@ -754,8 +774,10 @@ def _device_seen_statement() -> sa.Update:
 _PLAIN_STATEMENTS = {
     "device": lambda: _device_by_token(),
     "person": lambda: _person_and_card(),
+    "device_and_person": lambda: _device_and_person(),
     "facts": lambda: _person_facts_query(),
     "facts_by_ref": lambda: _person_facts_query(by_ref=True),
+    "facts_for_device": lambda: _person_facts_query(by_ref=True, by_token=True),
     "insert": lambda: _insert_statement("postgresql"),
     "stored": _stored_event_query,
     "seen": _device_seen_statement,
@@ -763,11 +785,11 @@ _PLAIN_STATEMENTS = {
 
 
 @cache
-def _plain_sql(name: str) -> tuple[str, dict, dict, Callable]:
+def _plain_sql(name: str) -> tuple[str, dict, dict, Callable, bool]:
     """A scan statement compiled once for psycopg: its SQL, the values of its literal
-    parameters, the bind processors of its named ones (as SQLAlchemy would run them), and a
-    row factory making named tuples of its result columns (known here, so not read from
-    each result's description)."""
+    parameters, the bind processors of its named ones (as SQLAlchemy would run them), a row
+    factory making named tuples of its result columns (known here, so not read from each
+    result's description), and whether it returns rows."""
     from sqlalchemy.dialects import postgresql
 
     dialect = postgresql.psycopg.dialect()
@@ -791,7 +813,7 @@ def _plain_sql(name: str) -> tuple[str, dict, dict, Callable]:
             literals[key] = process(bind.value) if process else bind.value
         elif process is not None:
             processors[key] = process
-    return compiled.string, literals, processors, row_factory
+    return compiled.string, literals, processors, row_factory, bool(names)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -799,24 +821,38 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 class PlainSql:
-    """A scan's statements as plain SQL on the psycopg connection of the session's
-    transaction (PostgreSQL).
+    """A scan's statements as plain SQL on a psycopg connection (PostgreSQL; see
+    ``scan_connection``), sent in as few round trips as their order allows.
 
     The statements are the SQLAlchemy ones compiled once, run with the same parameters (and
-    bind processors) in the same transaction, so the FOR UPDATE lock, the ON CONFLICT
-    idempotency and the one commit are unchanged; only SQLAlchemy's per-statement work
-    (compiling the cache key, result processing, ORM objects) is left out. Timestamps are
-    read back in UTC, as UtcDateTime does.
+    bind processors) in the same transaction, so the FOR UPDATE lock and the ON CONFLICT
+    idempotency are unchanged; only SQLAlchemy's per-statement work (compiling the cache
+    key, result processing, ORM objects) is left out. Timestamps are read back in UTC, as
+    UtcDateTime does.
+
+    Every exchange with the server is one ``exchange``: its statements go in one round trip
+    (psycopg's pipeline mode, which also carries the BEGIN of a new transaction). An online
+    scan is two: ``prefetch_scan`` reads the device, the person (locked) and the person's
+    events; the insert goes with the device's "last seen" write and, with
+    ``commit_with_insert``, the COMMIT.
     """
 
-    def __init__(self, connection):
+    def __init__(self, connection, *, commit_with_insert: bool = False):
         self.connection = connection
+        #: Commit the transaction in the insert's round trip (the device API's scan, whose
+        #: request would commit right after it anyway).
+        self.commit_with_insert = commit_with_insert
+        #: What prefetch_scan read, by what it was read for.
+        self._device: tuple[str, DeviceRow | None] | None = None
+        self._person: tuple[tuple, list] | None = None
         #: The person's events read with the person: ((person id, site id, day), rows).
         self._facts: tuple[tuple, list] | None = None
+        #: The device's "last seen" write, sent with the insert.
+        self._seen: dict | None = None
 
-    def _cursor(self, name: str, params: dict):
+    def _send(self, name: str, params: dict):
         """A cursor on which the statement has been sent (its rows come with fetchall)."""
-        sql, literals, processors, row_factory = _plain_sql(name)
+        sql, literals, processors, row_factory, _returns_rows = _plain_sql(name)
         for key, process in processors.items():
             if key in params:
                 params[key] = process(params[key])
@@ -824,26 +860,90 @@ class PlainSql:
         cursor.execute(sql, {**literals, **params})
         return cursor
 
-    @staticmethod
-    def _fetch(cursor) -> list:
-        with cursor:
-            return cursor.fetchall() if cursor.description is not None else []
+    def exchange(self, *statements: tuple[str, dict], commit: bool = False) -> list[list]:
+        """Send the statements (and a COMMIT after them) in one round trip; their rows."""
+        with self.connection.pipeline():
+            cursors = [(name, self._send(name, params)) for name, params in statements]
+            if commit:
+                self.connection.commit()
+        out = []
+        for name, cursor in cursors:
+            with cursor:
+                out.append(cursor.fetchall() if _plain_sql(name)[4] else [])
+        return out
 
     def rows(self, name: str, params: dict) -> list:
-        return self._fetch(self._cursor(name, params))
+        return self.exchange((name, params))[0]
+
+    def prefetch_scan(self, token: str, code, occurred_at) -> None:
+        """Read in one round trip what a scan with this device token and code will read.
+
+        For a genuine code (a valid signature): the device with the person (locked, only
+        while the device may scan) and the person's sessions that day, then the person's
+        events of the day at the device's site; otherwise just the device. Nothing is
+        decided here: what was read is used by ``device`` and ``person_and_facts`` when
+        they ask for the same, and a malformed or refused request reads nothing more.
+        """
+        token_hash = codes.sha256_hex(token)
+        claims = day = None
+        if isinstance(code, str) and len(code) <= 512:
+            try:
+                claims = codes.verify_personal_code(code, _PublicKeys())
+                day = schedule.local_day(parse_moment(occurred_at, utcnow()))
+            except (codes.CodeError, DomainError):
+                claims = None
+        if claims is None:
+            self._device = (token_hash, self.device(token_hash))
+            return
+        start, end = schedule.day_bounds(day)
+        rows, fact_rows = self.exchange(
+            (
+                "device_and_person",
+                {
+                    "token_hash": token_hash,
+                    "ref": claims.person_ref,
+                    "serial": claims.serial,
+                    "day": day,
+                    "weekday": day.isoweekday(),
+                },
+            ),
+            (
+                "facts_for_device",
+                {"token_hash": token_hash, "ref": claims.person_ref, "start": start, "end": end},
+            ),
+        )
+        device = DeviceRow.of(rows[0], "device_") if rows else None
+        self._device = (token_hash, device)
+        if device is None or device.revoked_at is not None:
+            return
+        site_id = device.site_id
+        person_rows = [row for row in rows if row.id is not None]
+        self._person = ((claims.person_ref, claims.serial, day, site_id), person_rows)
+        if person_rows:
+            self._facts = ((person_rows[0].id, site_id, day), fact_rows)
+
+    def device(self, token_hash: str) -> DeviceRow | None:
+        """The device of a token hash (``authenticate_device``), unless already read."""
+        if self._device is not None and self._device[0] == token_hash:
+            return self._device[1]
+        rows = self.rows("device", {"token_hash": token_hash})
+        return DeviceRow.of(rows[0]) if rows else None
 
     def person_and_facts(self, params: dict, site_id: int, day: date) -> list:
-        """The rows of the person statement and, in the same round trip (psycopg pipeline
-        mode), the person's events of the day at the site; the events statement runs after
-        the locking one, so it sees every scan of the person committed before the lock."""
+        """The rows of the person statement and, in the same round trip, the person's events
+        of the day at the site; the events statement runs after the locking one, so it sees
+        every scan of the person committed before the lock. Either as prefetched."""
+        key = (params["ref"], params["serial"], day, site_id)
+        if self._person is not None and self._person[0] == key:
+            return self._person[1]
         start, end = schedule.day_bounds(day)
-        with self.connection.pipeline():
-            person = self._cursor("person", params)
-            facts = self._cursor(
+        rows, fact_rows = self.exchange(
+            ("person", params),
+            (
                 "facts_by_ref",
                 {"ref": params["ref"], "site_id": site_id, "start": start, "end": end},
-            )
-        rows, fact_rows = self._fetch(person), self._fetch(facts)
+            ),
+        )
         if rows:
             self._facts = ((rows[0].id, site_id, day), fact_rows)
         return rows
@@ -855,9 +955,22 @@ class PlainSql:
             return self._facts[1]
         return self.rows("facts", params)
 
+    def seen(self, device: DeviceRow) -> None:
+        """Write the device's last seen time and sequence number (see ``_seen``), with the
+        next insert."""
+        self._seen = {
+            "device_id": device.id,
+            "last_seen_at": device.last_seen_at,
+            "last_seq": device.last_seq,
+        }
+
     def insert_event(self, values: dict) -> tuple[EventRow, bool]:
         """The idempotent insert of ``_insert``; a repeat returns the stored event."""
-        inserted = self.rows("insert", dict(values))
+        statements = [("insert", dict(values))]
+        if self._seen is not None:
+            statements.append(("seen", self._seen))
+            self._seen = None
+        inserted = self.exchange(*statements, commit=self.commit_with_insert)[0]
         if inserted:
             return EventRow(
                 inserted[0].id,
@@ -888,26 +1001,34 @@ class PlainSql:
             person,
         ), True
 
-    def seen(self, device: DeviceRow) -> None:
-        """Write the device's last seen time and sequence number (see ``_seen``)."""
-        self.rows(
-            "seen",
-            {
-                "device_id": device.id,
-                "last_seen_at": device.last_seen_at,
-                "last_seq": device.last_seq,
-            },
-        )
 
+@contextmanager
+def scan_connection() -> Iterator[PlainSql | None]:
+    """A scan's own database connection, with its statements as plain SQL (PostgreSQL), or
+    None (elsewhere, or when the app sets CHECKIN_PLAIN_SQL false: the session is used).
 
-def plain_sql() -> PlainSql | None:
-    """The plain-SQL runner for a scan on PostgreSQL (None elsewhere, or when the app sets
-    CHECKIN_PLAIN_SQL false): the psycopg connection of the session's transaction."""
-    if not current_app.config.get("CHECKIN_PLAIN_SQL", True):
-        return None
-    if db.session.get_bind().dialect.name != "postgresql":
-        return None
-    return PlainSql(db.session.connection().connection.driver_connection)
+    The connection comes from the pool, outside the request's session, and the scan's one
+    transaction is committed with its insert. A refusal (DomainError) leaves only reads
+    behind, which are ended with a COMMIT as well: a ROLLBACK would make psycopg discard its
+    prepared statements, and every scan after it pay for planning them again. Anything
+    else is rolled back when the connection goes back to the pool.
+    """
+    if not current_app.config.get("CHECKIN_PLAIN_SQL", True) or (
+        db.engine.dialect.name != "postgresql"
+    ):
+        yield None
+        return
+    pooled = db.engine.raw_connection()
+    try:
+        pg = PlainSql(pooled.driver_connection, commit_with_insert=True)
+        try:
+            yield pg
+        except DomainError:
+            pg.connection.commit()
+            raise
+        pg.connection.commit()
+    finally:
+        pooled.close()
 
 
 # --- Scans by a device ---------------------------------------------------------------------
@@ -934,7 +1055,7 @@ def _person_and_card() -> sa.Select:
     """
     person, card = Person.__table__.c, PersonalCard.__table__.c
     slot = schedule.slot_query()
-    return (
+    statement = (
         sa.select(
             person.id,
             person.public_ref,
@@ -961,6 +1082,32 @@ def _person_and_card() -> sa.Select:
         .where(person.public_ref == sa.bindparam("ref", type_=sa.String))
         # Serialise scans of one person (PostgreSQL; SQLite serialises writers anyway).
         .with_for_update(of=Person.__table__)
+    )
+    return statement
+
+
+@cache
+def _device_and_person() -> sa.Select:
+    """The device of a token hash (parameter ``token_hash``) and, only while it may scan,
+    the rows of ``_person_and_card`` (the person locked): one statement, so that a scan
+    reads both in one snapshot and a refused device finds and locks nobody. Every row
+    carries the device as ``device_*``; the person's columns are empty when nobody was
+    found (or the device is revoked), and there is no row for an unknown token."""
+    device = Device.__table__
+    person = (
+        _person_and_card().where(device.c.revoked_at.is_(None)).correlate(device).lateral("scanned")
+    )
+    return (
+        sa.select(
+            device.c.id.label("device_id"),
+            device.c.site_id.label("device_site_id"),
+            device.c.revoked_at.label("device_revoked_at"),
+            device.c.last_seen_at.label("device_last_seen_at"),
+            device.c.last_seq.label("device_last_seq"),
+            *person.c,
+        )
+        .select_from(device.outerjoin(person, sa.true()))
+        .where(device.c.token_hash == _token_hash_parameter())
     )
 
 
@@ -1099,9 +1246,9 @@ def record_scan(
         "token_hash": codes.sha256_hex(code),
         "clock_skew_s": skew,
     }
-    event, duplicate = _insert(fields if pg is not None else AttendanceEvent(**fields), pg)
     if touch_device and _seen(device, now, device_seq) and pg is not None:
-        pg.seen(device)
+        pg.seen(device)  # written with the insert
+    event, duplicate = _insert(fields if pg is not None else AttendanceEvent(**fields), pg)
     if duplicate and pg is not None:
         person = event.person
     elif duplicate:

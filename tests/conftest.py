@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from portal.extensions import json_text
 from tests import factories
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
@@ -73,7 +74,12 @@ def database_url(request, tmp_path_factory) -> str:
 
 
 def _test_config(url: str, upload_dir) -> dict:
+    engine_options = {"pool_pre_ping": True, "json_serializer": json_text}
+    if url.startswith("postgresql"):
+        # A test that waits for a lock its own thread holds fails instead of hanging.
+        engine_options["connect_args"] = {"options": "-c lock_timeout=20000"}
     return {
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "SQLALCHEMY_DATABASE_URI": url,

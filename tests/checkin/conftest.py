@@ -33,7 +33,13 @@ class Checkin:
     token: str
 
     def code(self, person: Person | None = None, *, printed: bool = True) -> str:
-        return services.personal_code(person or self.person, printed=printed)
+        """A personal code, committed as the request that shows it would (issuing the first
+        card writes a row that a scan on its own connection must see, and waits for)."""
+        person = db.session.merge(person or self.person)  # also after expunge_all
+        code = services.personal_code(person, printed=printed)
+        db.session.commit()
+        db.session.refresh(person)  # loaded again, for tests that go on to expunge it
+        return code
 
     def scan(self, code: str, mode: str = "in", *, at: datetime | None = None, **kw):
         """Scan through the service (as the API does), returning the outcome."""

@@ -14,9 +14,10 @@ import sqlalchemy as sa
 
 from checkin import services
 from portal.attendance import EventFact, derive_visits
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import AttendanceEvent, Device, EventStatus
-from tests.checkin.conftest import local
+from tests.checkin.conftest import local, new_device
 from tests.conftest import IN_CI, TEST_DATABASE_URL
 
 POSTGRES_ONLY = pytest.mark.parametrize(
@@ -65,14 +66,16 @@ def _events():
     return db.session.scalars(sa.select(AttendanceEvent).order_by(AttendanceEvent.id)).all()
 
 
-def _device(device_id: int, token: str, plain: bool):
-    """The scanning device and the plain-SQL runner, as the scan API gets them (or the
-    SQLAlchemy path's Device)."""
-    if plain:
-        pg = services.plain_sql()
+def _scan(device_id: int, token: str, plain: bool, **fields):
+    """A scan as the scan API runs it: with plain SQL on a connection of its own, what it
+    reads prefetched (PostgreSQL), or through the session with the SQLAlchemy path."""
+    if not plain:
+        return services.record_scan(db.session.get(Device, device_id), **fields)
+    with services.scan_connection() as pg:
         assert pg is not None
-        return services.authenticate_device(token, pg), pg
-    return db.session.get(Device, device_id), None
+        pg.prefetch_scan(token, fields["code"], fields["occurred_at"])
+        device = services.authenticate_device(token, pg)
+        return services.record_scan(device, pg=pg, **fields)
 
 
 PLAIN = pytest.mark.parametrize("plain", [True, False], ids=["plain-sql", "sqlalchemy"])
@@ -87,15 +90,15 @@ def test_concurrent_check_ins_of_one_person_make_exactly_one_visit(app, ck, plai
     db.session.commit()
 
     def scan(i):
-        device, pg = _device(device_id, ck.token, plain)
-        outcome = services.record_scan(
-            device,
+        outcome = _scan(
+            device_id,
+            ck.token,
+            plain,
             event_id=str(uuid.uuid4()),
             code=code,
             mode="in",
             occurred_at=local("2026-03-02 09:30").isoformat(),
             device_seq=i + 1,
-            pg=pg,
         )
         return outcome.event.reason
 
@@ -115,14 +118,14 @@ def test_the_same_event_sent_from_several_threads_is_stored_once(app, ck, plain)
     db.session.commit()
 
     def scan(i):
-        device, pg = _device(device_id, ck.token, plain)
-        outcome = services.record_scan(
-            device,
+        outcome = _scan(
+            device_id,
+            ck.token,
+            plain,
             event_id=event_id,
             code=code,
             mode="in",
             occurred_at=local("2026-03-02 09:30").isoformat(),
-            pg=pg,
         )
         return outcome.duplicate
 
@@ -169,3 +172,42 @@ def test_concurrent_auto_close_closes_once(app, ck, monday):
     assert errors == []
     assert sum(closed) >= 1
     assert [e.kind for e in _events()].count("auto_close") == 1
+
+
+def _person_locked(person_id: int) -> bool:
+    """Whether another transaction holds the person's row lock (asked from a connection of
+    its own, without waiting)."""
+    with db.engine.connect() as conn:
+        try:
+            conn.execute(
+                sa.text("SELECT id FROM person WHERE id = :id FOR UPDATE NOWAIT"), {"id": person_id}
+            )
+        except sa.exc.OperationalError:
+            return True
+        finally:
+            conn.rollback()
+    return False
+
+
+@pytest.mark.postgres
+@POSTGRES_ONLY
+def test_what_a_scan_reads_first_locks_the_person_only_for_a_device_that_may_scan(app, ck):
+    code, person_id = ck.code(), ck.person.id
+    occurred = local("2026-03-02 09:30").isoformat()
+    other, other_token = new_device(ck.world.admin, ck.world.site_a, "Reserv")
+    db.session.commit()
+
+    with services.scan_connection() as pg:
+        pg.prefetch_scan(ck.token, code, occurred)
+        assert _person_locked(person_id)
+        assert services.authenticate_device(ck.token, pg).id == ck.device.id
+
+    services.revoke_device(ck.world.admin, other)
+    db.session.commit()
+    for token in (other_token, "not-a-token"):
+        with pytest.raises(DomainError) as refused, services.scan_connection() as pg:
+            pg.prefetch_scan(token, code, occurred)
+            assert not _person_locked(person_id)
+            services.authenticate_device(token, pg)
+        assert refused.value.code in ("device_revoked", "unauthorized")
+    assert not _person_locked(person_id)

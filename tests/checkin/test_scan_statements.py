@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from checkin import services
 from portal.extensions import db
+from portal.models import Device
 from tests.checkin.conftest import local
 
 API = "/api/checkin/v1"
@@ -21,19 +22,27 @@ def plain(request, app, monkeypatch):
     return request.param
 
 
-def _statements(client, ck, monkeypatch, **body):
+def _statements(client, ck, monkeypatch, trips=None, **body):
+    """The scan's statements as sent (``plain:<name>`` for plain SQL); with a list as
+    ``trips``, the plain-SQL statements of each round trip are appended to it."""
     seen: list[str] = []
 
     def count(conn, cursor, statement, *args):
         seen.append(" ".join(statement.split())[:90])
 
-    send = services.PlainSql._cursor
+    send, exchange = services.PlainSql._send, services.PlainSql.exchange
 
     def plain(self, name, params):
         seen.append(f"plain:{name}")
         return send(self, name, params)
 
-    monkeypatch.setattr(services.PlainSql, "_cursor", plain)
+    def round_trip(self, *statements, commit=False):
+        if trips is not None:
+            trips.append([name for name, _ in statements] + (["COMMIT"] if commit else []))
+        return exchange(self, *statements, commit=commit)
+
+    monkeypatch.setattr(services.PlainSql, "_send", plain)
+    monkeypatch.setattr(services.PlainSql, "exchange", round_trip)
 
     payload = {
         "event_id": str(uuid.uuid4()),
@@ -52,23 +61,49 @@ def _statements(client, ck, monkeypatch, **body):
     return resp, seen
 
 
-def test_a_scan_is_four_statements_and_a_repeat_one_more(client, ck, plain, monkeypatch):
+def test_a_scan_is_at_most_four_statements_and_a_repeat_one_more(client, ck, plain, monkeypatch):
     _statements(client, ck, monkeypatch)  # the first scan also caches the public keys
-    resp, seen = _statements(client, ck, monkeypatch)
+    trips: list[list[str]] = []
+    resp, seen = _statements(client, ck, monkeypatch, trips)
     assert resp.status_code == 201, resp.get_data(as_text=True)
-    # device; person, card and sessions (locked); the person's events; the insert.
-    assert len(seen) == 4, seen
     assert not [s for s in seen if "SAVEPOINT" in s]
     on_postgresql = db.engine.dialect.name == "postgresql"
     if plain and on_postgresql:
-        # The person's events are sent with the locking read, in one round trip.
-        assert seen == ["plain:device", "plain:person", "plain:facts_by_ref", "plain:insert"]
+        # Three statements in two round trips: the device with the person (locked), card
+        # and sessions, then the person's events (after the lock); the insert with the
+        # commit.
+        assert trips == [
+            ["device_and_person", "facts_for_device"],
+            ["insert", "COMMIT"],
+        ]
+        assert seen == ["plain:device_and_person", "plain:facts_for_device", "plain:insert"]
     else:
+        # The device; the person, card and sessions (locked); the events; the insert.
+        assert len(seen) == 4, seen
         assert not [s for s in seen if s.startswith("plain:")], seen
+        assert trips == []
     event_id = resp.get_json()["event_id"]
-    again, seen = _statements(client, ck, monkeypatch, event_id=event_id)
+    trips.clear()
+    first = len(seen)
+    again, seen = _statements(client, ck, monkeypatch, trips, event_id=event_id)
     assert again.status_code == 200 and again.get_json()["result"] == "duplicate"
-    assert len(seen) == 5, seen  # … and the stored event
+    assert len(seen) == first + 1, seen  # … and the stored event
+    if plain and on_postgresql:
+        assert trips[-1] == ["stored"]
+
+
+def test_the_last_seen_write_goes_with_the_insert(client, ck, plain, monkeypatch):
+    trips: list[list[str]] = []
+    device_id = ck.device.id
+    db.session.execute(sa.update(Device).where(Device.id == device_id).values(last_seen_at=None))
+    db.session.commit()
+    resp, _seen = _statements(client, ck, monkeypatch, trips, device_seq=41)
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    if plain and db.engine.dialect.name == "postgresql":
+        assert trips[-1] == ["insert", "seen", "COMMIT"]
+    db.session.expire_all()
+    device = db.session.get(Device, device_id)
+    assert device.last_seen_at is not None and device.last_seq == 41
 
 
 def test_a_device_sequence_number_too_big_to_store_is_invalid(client, ck, monkeypatch):
