@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Request, Response
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from portal.extensions import db
 
@@ -14,8 +15,19 @@ CSP = (
 )
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with no signing work for a request without the
+    cookie (the device API's, the kiosk's): it gets a new, empty session at once."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
     """Attach headers to every response and end every request's transaction once."""
+    app.session_interface = CookieSessions()
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -34,6 +46,8 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _commit(response: Response) -> Response:
         # Indico's habit: services only flush; the request commits once, or rolls back.
+        if not db.session.registry.has():
+            return response  # the request never used the session: nothing to end
         if response.status_code < 400:
             db.session.commit()
         else:
