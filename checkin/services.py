@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import secrets
 import uuid
+import weakref
 from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -159,21 +160,20 @@ def public_keys() -> dict[str, str]:
     return dict(db.session.execute(sa.select(SigningKey.key_id, SigningKey.public_key)).all())
 
 
-#: Public keys by (database, key id). Keys are never changed or deleted, only added and retired,
-#: so a cached key is never wrong; an unknown key id is looked up in the database again. This
-#: saves a query per scan and holds no state that correctness depends on.
-_KEY_CACHE: dict[tuple[sa.URL, str], str] = {}
+#: Public keys by key id, per database engine. Keys are never changed or deleted, only added
+#: and retired, so a cached key is never wrong; an unknown key id is looked up in the database
+#: again. This saves a query per scan and holds no state that correctness depends on.
+_KEY_CACHE: weakref.WeakKeyDictionary[sa.Engine, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
 class _PublicKeys:
     """The mapping verify_personal_code needs, backed by the cache and the database."""
 
     def get(self, key_id: str) -> str | None:
-        database = db.engine.url
-        if (database, key_id) not in _KEY_CACHE:
-            for kid, public in public_keys().items():
-                _KEY_CACHE[(database, kid)] = public
-        return _KEY_CACHE.get((database, key_id))
+        keys = _KEY_CACHE.setdefault(db.engine, {})
+        if key_id not in keys:
+            keys.update(public_keys())
+        return keys.get(key_id)
 
 
 def current_card(person: Person) -> PersonalCard:
