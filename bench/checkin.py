@@ -12,6 +12,11 @@ enrolled scanners. Then, in the same run and on the same database:
 (b) the baseline: a minimal WSGI app of this file under the same gunicorn settings, inserting one
     row per request (JSON body in, one INSERT, commit, JSON out) into the same database.
 
+Both servers run side by side and the rush is sent in BENCH_ROUNDS turns: a part of it to the
+app, the same part to the baseline, and so on; the rates are the requests over the time taken
+in all turns. A shared machine's speed drifts within minutes, and taking turns keeps that drift
+out of the ratio.
+
 Lost and duplicated scans are counted from the database afterwards: every event id that got a
 2xx answer must be stored exactly once, and nothing else may be stored. Rate limiting is switched
 off for the run (it is per device and would throttle the synthetic rush, not the server).
@@ -20,7 +25,8 @@ The last line is ``checkin requests=N rps=R baseline_rps=B ratio=R/B p99_ms=P ba
 lost=0 duplicated=0``.
 
 Environment: BENCH_DATABASE_URL, BENCH_PEOPLE (default 3000), BENCH_CLIENTS (8),
-BENCH_DEVICES (= clients), BENCH_REPEAT_SHARE (0.05), BENCH_KEEP=1 (keep the database).
+BENCH_DEVICES (= clients), BENCH_REPEAT_SHARE (0.05), BENCH_ROUNDS (3), BENCH_KEEP=1 (keep the
+database).
 """
 
 from __future__ import annotations
@@ -191,6 +197,11 @@ def build(url: str, people: int, devices: int) -> tuple[list[str], list[str]]:
             _device, enrolment = services.create_device(admin, site, f"Skanner {i + 1}")
             tokens.append(services.enrol_device(enrolment)[1])
         db.session.commit()
+        # Statistics, as autovacuum would have gathered long before a real morning rush: a
+        # freshly loaded table without them gets plans made for an empty one.
+        with db.engine.connect() as conn:
+            conn.execute(sa.text("ANALYZE"))
+            conn.commit()
         db.engine.dispose()
     return codes, tokens
 
@@ -348,6 +359,7 @@ def main() -> None:
     clients = int(os.environ.get("BENCH_CLIENTS", "8"))
     devices = int(os.environ.get("BENCH_DEVICES", str(clients)))
     repeat_share = float(os.environ.get("BENCH_REPEAT_SHARE", "0.05"))
+    rounds = max(1, int(os.environ.get("BENCH_ROUNDS", "3")))
     base = os.environ.get("BENCH_DATABASE_URL", "").strip()
     tmp = None
     if base:
@@ -367,28 +379,42 @@ def main() -> None:
     occurred = _scan_day(utcnow())
     jobs = _jobs(codes, tokens, repeat_share, occurred)
 
-    port = _free_port()
-    server = _serve("wsgi:app", url, port)
+    baseline_jobs = [(token, {**body, "event_id": str(uuid.uuid4())}) for token, body in jobs]
+    app_port, baseline_port = _free_port(), _free_port()
+    servers = [_serve("wsgi:app", url, app_port)]
     try:
-        # Warm up both workers (imports, connections) with malformed scans that store nothing.
+        servers.append(_serve("bench.checkin:baseline_app", url, baseline_port))
+        # Warm up every worker (imports, connections); the app's warm-up scans are malformed
+        # and store nothing, the baseline's rows are not counted.
         _rush(
-            port,
+            app_port,
             "/api/checkin/v1/scans",
             [(t, {**b, "event_id": "warm-up"}) for t, b in jobs[:20]],
             4,
         )
-        elapsed, latencies, statuses = _rush(port, "/api/checkin/v1/scans", jobs, clients)
+        _rush(
+            baseline_port,
+            "/",
+            [(t, {**b, "event_id": str(uuid.uuid4())}) for t, b in jobs[:20]],
+            4,
+        )
+        # The machine's speed drifts within minutes, so the two take turns: a share of the
+        # rush against the app, the same share against the baseline, and so on.
+        elapsed = b_elapsed = 0.0
+        latencies, statuses, b_latencies, b_statuses = [], [], [], []
+        for part in range(rounds):
+            share = slice(part * len(jobs) // rounds, (part + 1) * len(jobs) // rounds)
+            took, lat, st = _rush(app_port, "/api/checkin/v1/scans", jobs[share], clients)
+            elapsed += took
+            latencies += lat
+            statuses += st
+            took, lat, st = _rush(baseline_port, "/", baseline_jobs[share], clients)
+            b_elapsed += took
+            b_latencies += lat
+            b_statuses += st
     finally:
-        _stop(server)
-
-    baseline_jobs = [(token, {**body, "event_id": str(uuid.uuid4())}) for token, body in jobs]
-    port = _free_port()
-    server = _serve("bench.checkin:baseline_app", url, port)
-    try:
-        _rush(port, "/", [(t, {**b, "event_id": str(uuid.uuid4())}) for t, b in jobs[:20]], 4)
-        b_elapsed, b_latencies, b_statuses = _rush(port, "/", baseline_jobs, clients)
-    finally:
-        _stop(server)
+        for server in servers:
+            _stop(server)
 
     # Count from the database: every answered event id stored once, nothing else stored.
     engine = sa.create_engine(_sa_url(url))
