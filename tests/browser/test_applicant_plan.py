@@ -56,7 +56,7 @@ def test_applicant_sees_schedule_acknowledges_and_reports_absence(
     shot(page, "02-plan-acknowledged")
 
     page.get_by_role("link", name="Nästa vecka").click()
-    assert "Schema vecka" in page.content()
+    expect(page.locator("body")).to_contain_text("Schema vecka")
     axe_check(page, "next week")
 
     # Report tomorrow's absence, first forgetting the reason.

@@ -85,7 +85,7 @@ def test_caseworker_handles_queue_application_assessment_and_absence(
     axe_check(page, "case page")
     shot(page, "case")
     page.get_by_role("button", name="Visa personnummer").click()
-    assert f"{pnr[:8]}-{pnr[8:]}" in page.content()
+    expect(page.locator("body")).to_contain_text(f"{pnr[:8]}-{pnr[8:]}")
 
     # Assessment: a new assessment and a status.
     page.get_by_role("link", name="Bedömning och krav").click()

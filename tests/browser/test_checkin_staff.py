@@ -83,7 +83,7 @@ def test_an_administrator_registers_a_device(app, world, live_server, desktop, a
     axe_check(desktop, "enrolment code")
     shot(desktop, "enrolment-code")
     desktop.get_by_role("link", name="Tillbaka till enheterna").click()
-    assert "Väntar på registrering" in desktop.content()
+    expect(desktop.locator("body")).to_contain_text("Väntar på registrering")
     axe_check(desktop, "devices")
 
 
