@@ -394,15 +394,14 @@ def authenticate_device(token: str | None, pg: PlainSql | None = None) -> Device
     """
     if not token:
         raise refusal("unauthorized", 401)
-    params = {"token_hash": codes.sha256_hex(token)}
     if pg is not None:
-        device = pg.device(params["token_hash"])
+        device = pg.device(token)
         if device is None:
             raise refusal("unauthorized", 401)
         if device.revoked_at is not None:
             raise refusal("device_revoked", 403)
         return device
-    row = db.session.execute(_device_by_token(), params).first()
+    row = db.session.execute(_device_by_token(), {"token_hash": codes.sha256_hex(token)}).first()
     if row is None:
         raise refusal("unauthorized", 401)
     device = _persistent(Device, row._asdict())
@@ -843,7 +842,7 @@ class PlainSql:
         #: request would commit right after it anyway).
         self.commit_with_insert = commit_with_insert
         #: What prefetch_scan read, by what it was read for.
-        self._device: tuple[str, DeviceRow | None] | None = None
+        self._device: tuple[str, DeviceRow | None] | None = None  # (token, device)
         self._person: tuple[tuple, list] | None = None
         #: The person's events read with the person: ((person id, site id, day), rows).
         self._facts: tuple[tuple, list] | None = None
@@ -893,7 +892,7 @@ class PlainSql:
             except (codes.CodeError, DomainError):
                 claims = None
         if claims is None:
-            self._device = (token_hash, self.device(token_hash))
+            self._device = (token, self.device(token))
             return
         start, end = schedule.day_bounds(day)
         rows, fact_rows = self.exchange(
@@ -913,7 +912,7 @@ class PlainSql:
             ),
         )
         device = DeviceRow.of(rows[0], "device_") if rows else None
-        self._device = (token_hash, device)
+        self._device = (token, device)
         if device is None or device.revoked_at is not None:
             return
         site_id = device.site_id
@@ -922,11 +921,11 @@ class PlainSql:
         if person_rows:
             self._facts = ((person_rows[0].id, site_id, day), fact_rows)
 
-    def device(self, token_hash: str) -> DeviceRow | None:
-        """The device of a token hash (``authenticate_device``), unless already read."""
-        if self._device is not None and self._device[0] == token_hash:
+    def device(self, token: str) -> DeviceRow | None:
+        """The device of a bearer token (``authenticate_device``), unless already read."""
+        if self._device is not None and self._device[0] == token:
             return self._device[1]
-        rows = self.rows("device", {"token_hash": token_hash})
+        rows = self.rows("device", {"token_hash": codes.sha256_hex(token)})
         return DeviceRow.of(rows[0]) if rows else None
 
     def person_and_facts(self, params: dict, site_id: int, day: date) -> list:
