@@ -7,6 +7,9 @@ from pathlib import Path
 
 from portal.extensions import json_text
 
+#: SQLAlchemy engine options: check a pooled connection before use; JSON columns via orjson.
+ENGINE_OPTIONS = {"pool_pre_ping": True, "json_serializer": json_text}
+
 #: Values that must never reach production as a secret key.
 _WEAK_SECRETS = {"", "dev", "development", "secret", "changeme", "change-me"}
 
@@ -62,7 +65,7 @@ def load_config(instance_path: str) -> dict:
         "PORTAL_ENV": env,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": json_text},
+        "SQLALCHEMY_ENGINE_OPTIONS": dict(ENGINE_OPTIONS),
         "DEV_LOGIN": (not production) and _bool(os.environ.get("DEV_LOGIN"), default=True),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from portal.extensions import json_text
+from portal.config import ENGINE_OPTIONS
 from tests import factories
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
@@ -74,7 +74,7 @@ def database_url(request, tmp_path_factory) -> str:
 
 
 def _test_config(url: str, upload_dir) -> dict:
-    engine_options = {"pool_pre_ping": True, "json_serializer": json_text}
+    engine_options = dict(ENGINE_OPTIONS)
     if url.startswith("postgresql"):
         # A test that waits for a lock its own thread holds fails instead of hanging.
         engine_options["connect_args"] = {"options": "-c lock_timeout=20000"}
