@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import secrets
+import threading
 import uuid
 import weakref
 from collections import namedtuple
@@ -29,10 +30,12 @@ from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
+import psycopg
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from psycopg.pq import TransactionStatus
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
@@ -815,6 +818,14 @@ def _plain_sql(name: str) -> tuple[str, dict, dict, Callable, bool]:
     return compiled.string, literals, processors, row_factory, bool(names)
 
 
+_IDLE = TransactionStatus.IDLE
+_BEGIN, _COMMIT = b"BEGIN", b"COMMIT"
+#: The statements that only read (an exchange of them alone may be sent again).
+_READS = frozenset(
+    {"device", "person", "device_and_person", "facts", "facts_by_ref", "facts_for_device", "stored"}
+)
+
+
 def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC) if value is not None else None
 
@@ -836,8 +847,23 @@ class PlainSql:
     ``commit_with_insert``, the COMMIT.
     """
 
-    def __init__(self, connection, *, commit_with_insert: bool = False):
+    def __init__(
+        self,
+        connection,
+        *,
+        commit_with_insert: bool = False,
+        cursors: dict | None = None,
+        reconnect: Callable[[Exception], tuple] | None = None,
+    ):
         self.connection = connection
+        #: Called with the error when the connection turns out to be dead at the first
+        #: exchange; gives a new (connection, cursors) to run it again on (scan_connection).
+        self._reconnect = reconnect
+        self._exchanged = False
+        #: A cursor for each statement, kept with the connection (``scan_connection``): a
+        #: cursor that runs the same statement again keeps its adapters, where a new one
+        #: would look up how to send each parameter again.
+        self._cursors: dict = {} if cursors is None else cursors
         #: Commit the transaction in the insert's round trip (the device API's scan, whose
         #: request would commit right after it anyway).
         self.commit_with_insert = commit_with_insert
@@ -855,21 +881,50 @@ class PlainSql:
         for key, process in processors.items():
             if key in params:
                 params[key] = process(params[key])
-        cursor = self.connection.cursor(row_factory=row_factory)
+        cursor = self._cursor(name, row_factory)
         cursor.execute(sql, {**literals, **params})
         return cursor
 
+    def _cursor(self, name: str, row_factory=None):
+        cursor = self._cursors.get(name)
+        if cursor is None or cursor.closed:
+            cursor = self._cursors[name] = self.connection.cursor(row_factory=row_factory)
+        return cursor
+
     def exchange(self, *statements: tuple[str, dict], commit: bool = False) -> list[list]:
-        """Send the statements (and a COMMIT after them) in one round trip; their rows."""
-        with self.connection.pipeline():
-            cursors = [(name, self._send(name, params)) for name, params in statements]
-            if commit:
-                self.connection.commit()
+        """Send the statements (and a COMMIT after them) in one round trip; their rows.
+
+        The connection is in autocommit mode (``scan_connection``) and the transaction's
+        BEGIN and COMMIT are sent as statements of the pipeline: psycopg, left to begin and
+        commit itself, waits for each of them in a round trip of its own.
+        """
+        first, self._exchanged = not self._exchanged, True
+        try:
+            cursors = self._pipeline(statements, commit)
+        except psycopg.OperationalError as exc:
+            # A connection that died while idle in the pool (a database restart, an idle
+            # timeout) is found here, not by a ping on every checkout. The first exchange
+            # only reads, so it is sent again on a new connection; later ones are not.
+            if not (first and self.connection.broken and self._reconnect is not None):
+                raise
+            if not {name for name, _ in statements} <= _READS:
+                raise
+            self.connection, self._cursors = self._reconnect(exc)
+            cursors = self._pipeline(statements, commit)
         out = []
         for name, cursor in cursors:
-            with cursor:
-                out.append(cursor.fetchall() if _plain_sql(name)[4] else [])
+            out.append(cursor.fetchall() if _plain_sql(name)[4] else [])
         return out
+
+    def _pipeline(self, statements, commit: bool) -> list:
+        connection = self.connection
+        with connection.pipeline():
+            if connection.info.transaction_status == _IDLE:
+                self._cursor("BEGIN").execute(_BEGIN)
+            cursors = [(name, self._send(name, params)) for name, params in statements]
+            if commit:
+                self._cursor("COMMIT").execute(_COMMIT)
+        return cursors
 
     def rows(self, name: str, params: dict) -> list:
         return self.exchange((name, params))[0]
@@ -1001,31 +1056,87 @@ class PlainSql:
         ), True
 
 
+#: The scans' engine of each app engine (see _scan_engine).
+_SCAN_ENGINES: weakref.WeakKeyDictionary[sa.Engine, sa.Engine] = weakref.WeakKeyDictionary()
+_SCAN_ENGINES_LOCK = threading.Lock()
+
+
+def _scan_engine() -> sa.Engine:
+    """The engine of the scans' connections: the app's database and engine options, but no
+    ping on checkout (a round trip per scan); PlainSql finds a dead connection at its first
+    exchange instead. Disposed of with the app's engine."""
+    engine = db.engine
+    with _SCAN_ENGINES_LOCK:
+        scan = _SCAN_ENGINES.get(engine)
+        if scan is None:
+            options = dict(current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+            options["pool_pre_ping"] = False
+            scan = _SCAN_ENGINES[engine] = sa.create_engine(engine.url, **options)
+            sa.event.listen(engine, "engine_disposed", lambda _engine: scan.dispose())
+    return scan
+
+
 @contextmanager
 def scan_connection() -> Iterator[PlainSql | None]:
     """A scan's own database connection, with its statements as plain SQL (PostgreSQL), or
     None (elsewhere, or when the app sets CHECKIN_PLAIN_SQL false: the session is used).
 
-    The connection comes from the pool, outside the request's session, and the scan's one
-    transaction is committed with its insert. A refusal (DomainError) leaves only reads
-    behind, which are ended with a COMMIT as well: a ROLLBACK would make psycopg discard its
-    prepared statements, and every scan after it pay for planning them again. Anything
-    else is rolled back when the connection goes back to the pool.
+    The connection comes from the scans' pool (``_scan_engine``), outside the request's
+    session, in autocommit mode: PlainSql sends the BEGIN and the COMMIT with its statements,
+    and the scan's one transaction is committed with its insert. A refusal (DomainError)
+    leaves only reads behind, which are ended with a COMMIT as well: a ROLLBACK would make
+    psycopg discard its prepared statements, and every scan after it pay for planning them
+    again. Anything else is rolled back.
     """
     if not current_app.config.get("CHECKIN_PLAIN_SQL", True) or (
         db.engine.dialect.name != "postgresql"
     ):
         yield None
         return
-    pooled = db.engine.raw_connection()
+    engine = _scan_engine()
+    pooled = None
+
+    def checkout() -> tuple:
+        nonlocal pooled
+        pooled = engine.raw_connection()
+        pooled.driver_connection.autocommit = True
+        return pooled.driver_connection, pooled.info.setdefault("scan_cursors", {})
+
+    def reconnect(error: Exception) -> tuple:
+        pooled.invalidate(error)
+        pooled.close()
+        engine.dispose()  # the pool's other connections are as likely to be dead
+        return checkout()
+
+    connection, cursors = checkout()
     try:
-        pg = PlainSql(pooled.driver_connection, commit_with_insert=True)
+        pg = PlainSql(connection, commit_with_insert=True, cursors=cursors, reconnect=reconnect)
         try:
             yield pg
         except DomainError:
             pg.connection.commit()
             raise
+        except BaseException:
+            if not pg.connection.closed:
+                pg.connection.rollback()
+            raise
         pg.connection.commit()
+    finally:
+        _check_in(pooled)
+
+
+def _check_in(pooled) -> None:
+    """Give a scan's connection back to the pool, out of autocommit mode, or drop it."""
+    connection = pooled.driver_connection
+    try:
+        if (
+            connection is not None
+            and not connection.closed
+            and (connection.info.transaction_status == _IDLE)
+        ):
+            connection.autocommit = False
+        elif connection is not None:
+            pooled.invalidate()
     finally:
         pooled.close()
 

@@ -109,3 +109,38 @@ def test_the_last_seen_write_goes_with_the_insert(client, ck, plain, monkeypatch
 def test_a_device_sequence_number_too_big_to_store_is_invalid(client, ck, monkeypatch):
     resp, _seen = _statements(client, ck, monkeypatch, device_seq=2**63)
     assert resp.status_code == 400 and resp.get_json()["code"] == "invalid_request"
+
+
+def test_a_scan_waits_for_the_database_twice(client, ck, plain, monkeypatch):
+    """Round trips as the network sees them: each pipeline ends with a Sync, which the client
+    waits for; BEGIN and COMMIT travel with the statements, and no ping goes first."""
+    if not (plain and db.engine.dialect.name == "postgresql"):
+        pytest.skip("plain SQL runs on PostgreSQL only")
+    from psycopg._pipeline_base import BasePipeline
+
+    _statements(client, ck, monkeypatch)  # connections, prepared statements, public keys
+    payload = {
+        "event_id": str(uuid.uuid4()),
+        "code": ck.code(),
+        "mode": "out",
+        "occurred_at": local("2026-03-02 11:30").isoformat(),
+    }
+    db.session.expunge_all()
+    syncs, pings = [], []
+    enqueue_sync = BasePipeline._enqueue_sync
+    dialect = type(db.engine.dialect)
+    do_ping = dialect.do_ping
+
+    def counted_sync(self):
+        syncs.append(1)
+        return enqueue_sync(self)
+
+    def counted_ping(self, dbapi_connection):
+        pings.append(1)
+        return do_ping(self, dbapi_connection)
+
+    monkeypatch.setattr(BasePipeline, "_enqueue_sync", counted_sync)
+    monkeypatch.setattr(dialect, "do_ping", counted_ping)
+    resp = client.post(f"{API}/scans", json=payload, headers=ck.headers())
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    assert (len(syncs), len(pings)) == (2, 0)
