@@ -56,6 +56,8 @@ if str(ROOT) not in sys.path:
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 HOST = "127.0.0.1"  # loopback only
 WORKERS = 2
+#: People scanned before the rush, to warm the servers up (not counted in the rates).
+WARM_UP = 100
 
 
 # --- The database ---------------------------------------------------------------------------
@@ -330,12 +332,32 @@ def _rush(port: int, path: str, jobs: list[tuple[str, dict]], clients: int):
     return elapsed, latencies, statuses
 
 
+def _cpu_seconds() -> dict[str, float]:
+    """CPU time used so far (user + system) by the processes of interest: each server's
+    (keyed by its session id), PostgreSQL's and this process's (the clients)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {"self": sum(os.times()[:2])}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        used = (int(fields[11]) + int(fields[12])) / tick
+        key = "postgres" if name.startswith("postgres") else f"session:{fields[3]}"
+        out[key] = out.get(key, 0.0) + used
+    return out
+
+
 def _p99_ms(latencies: list[float]) -> float:
     ordered = sorted(latencies)
     return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))] * 1000
 
 
-def _jobs(codes: list[str], tokens: list[str], repeat_share: float, occurred: datetime):
+def _jobs(
+    codes: list[str], tokens: list[str], repeat_share: float, occurred: datetime, first_seq: int
+):
     rng = random.Random(4)
     jobs = []
     for i, code in enumerate(codes):
@@ -344,7 +366,7 @@ def _jobs(codes: list[str], tokens: list[str], repeat_share: float, occurred: da
             "code": code,
             "mode": "in",
             "occurred_at": occurred.isoformat(),
-            "device_seq": i + 1,
+            "device_seq": first_seq + i,
         }
         token = tokens[i % len(tokens)]
         jobs.append((token, body))
@@ -373,42 +395,52 @@ def main() -> None:
     print(
         f"building {people} people, {devices} scanners on {backend} …", file=sys.stderr, flush=True
     )
-    codes, tokens = build(url, people, devices)
+    codes, tokens = build(url, people + WARM_UP, devices)
+    codes, warm_codes = codes[:people], codes[people:]
     from portal.models import utcnow
 
     occurred = _scan_day(utcnow())
-    jobs = _jobs(codes, tokens, repeat_share, occurred)
+    warm_jobs = _jobs(warm_codes, tokens, 0.0, occurred, first_seq=1)
+    jobs = _jobs(codes, tokens, repeat_share, occurred, first_seq=1 + WARM_UP)
 
     baseline_jobs = [(token, {**body, "event_id": str(uuid.uuid4())}) for token, body in jobs]
     app_port, baseline_port = _free_port(), _free_port()
     servers = [_serve("wsgi:app", url, app_port)]
     try:
         servers.append(_serve("bench.checkin:baseline_app", url, baseline_port))
-        # Warm up every worker (imports, connections); the app's warm-up scans are malformed
-        # and store nothing, the baseline's rows are not counted.
-        _rush(
-            app_port,
-            "/api/checkin/v1/scans",
-            [(t, {**b, "event_id": "warm-up"}) for t, b in jobs[:20]],
-            4,
-        )
+        # Warm up every worker as a server is warm by the morning rush (imports, the
+        # holiday calendar, pooled connections and their prepared statements): real scans of
+        # people outside the rush on the app, rows that are not counted on the baseline.
+        _rush(app_port, "/api/checkin/v1/scans", warm_jobs, 4)
         _rush(
             baseline_port,
             "/",
-            [(t, {**b, "event_id": str(uuid.uuid4())}) for t, b in jobs[:20]],
+            [(t, {**b, "event_id": str(uuid.uuid4())}) for t, b in warm_jobs],
             4,
         )
         # The machine's speed drifts within minutes, so the two take turns: a share of the
         # rush against the app, the same share against the baseline, and so on.
         elapsed = b_elapsed = 0.0
+        # CPU seconds of each side's server, the database and the clients, where /proc has them.
+        cpu = {"app": [0.0, 0.0, 0.0], "baseline": [0.0, 0.0, 0.0]}
+
+        def charge(side: str, before: dict, server: subprocess.Popen) -> None:
+            after = _cpu_seconds()
+            for i, part in enumerate((f"session:{server.pid}", "postgres", "self")):
+                cpu[side][i] += after.get(part, 0.0) - before.get(part, 0.0)
+
         latencies, statuses, b_latencies, b_statuses = [], [], [], []
         for part in range(rounds):
             share = slice(part * len(jobs) // rounds, (part + 1) * len(jobs) // rounds)
+            before = _cpu_seconds()
             took, lat, st = _rush(app_port, "/api/checkin/v1/scans", jobs[share], clients)
+            charge("app", before, servers[0])
             elapsed += took
             latencies += lat
             statuses += st
+            before = _cpu_seconds()
             took, lat, st = _rush(baseline_port, "/", baseline_jobs[share], clients)
+            charge("baseline", before, servers[1])
             b_elapsed += took
             b_latencies += lat
             b_statuses += st
@@ -436,7 +468,7 @@ def main() -> None:
     answered = {
         body["event_id"] for (_, body), s in zip(jobs, statuses, strict=True) if 200 <= s < 300
     }
-    sent = {body["event_id"] for _, body in jobs}
+    sent = {body["event_id"] for _, body in jobs + warm_jobs}
     lost = len(answered - set(counts))
     duplicated = sum(n - 1 for n in counts.values()) + len(set(counts) - sent)
     failed = sum(1 for s in statuses if not 200 <= s < 300)
@@ -445,11 +477,20 @@ def main() -> None:
     b_rps = len(baseline_jobs) / b_elapsed
     print(
         f"{backend}: {len(jobs)} scans ({len(jobs) - people} repeats) from {clients} clients, "
-        f"{failed} failed answers, {rejected} rejected, {visits} people checked in; "
+        f"{failed} failed answers, {rejected} rejected, {visits - WARM_UP} people checked in "
+        f"(and {WARM_UP} in the warm-up); "
         f"baseline {b_failed} failed",
         file=sys.stderr,
         flush=True,
     )
+    for side, n in (("app", len(jobs)), ("baseline", len(baseline_jobs))):
+        server, database, client = (1000 * seconds / n for seconds in cpu[side])
+        in_database = f", {database:.2f} ms PostgreSQL" if backend == "postgresql" else ""
+        print(
+            f"{side}: CPU per request {server:.2f} ms server{in_database}, {client:.2f} ms clients",
+            file=sys.stderr,
+            flush=True,
+        )
     if tmp is None and not os.environ.get("BENCH_KEEP"):
         _admin_pg(url, 'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     if tmp is not None:
@@ -459,7 +500,7 @@ def main() -> None:
         f"ratio={rps / b_rps:.2f} p99_ms={_p99_ms(latencies):.1f} "
         f"baseline_p99_ms={_p99_ms(b_latencies):.1f} lost={lost} duplicated={duplicated}"
     )
-    if lost or duplicated or failed or visits != people:
+    if lost or duplicated or failed or visits != people + WARM_UP:
         sys.exit(1)
 
 
