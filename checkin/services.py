@@ -1063,14 +1063,17 @@ _SCAN_ENGINES_LOCK = threading.Lock()
 
 def _scan_engine() -> sa.Engine:
     """The engine of the scans' connections: the app's database and engine options, but no
-    ping on checkout (a round trip per scan); PlainSql finds a dead connection at its first
-    exchange instead. Disposed of with the app's engine."""
+    ping on checkout (a round trip per scan; PlainSql finds a dead connection at its first
+    exchange instead) and no reset on checkin. Disposed of with the app's engine."""
     engine = db.engine
     with _SCAN_ENGINES_LOCK:
         scan = _SCAN_ENGINES.get(engine)
         if scan is None:
             options = dict(current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
             options["pool_pre_ping"] = False
+            # A scan's connection goes back idle, out of autocommit mode, or is dropped
+            # (_check_in): no rollback is needed on its way into the pool.
+            options["pool_reset_on_return"] = None
             scan = _SCAN_ENGINES[engine] = sa.create_engine(engine.url, **options)
             sa.event.listen(engine, "engine_disposed", lambda _engine: scan.dispose())
     return scan

@@ -106,6 +106,8 @@ def _fresh_request_state() -> None:
     from flask import g
     from flask_babel import refresh
 
+    if not vars(g._get_current_object()):
+        return  # a new app context, as every request has in a server: nothing carried over
     g.pop("_login_user", None)
     g.pop("csrf_token", None)
     refresh()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from flask import Flask, current_app, g, request, session
 from flask_babel import format_date, format_datetime, get_locale
 
@@ -16,22 +18,29 @@ RTL_LANGUAGES = {"ar"}
 LANGUAGE_NAMES = {"sv": "Svenska", "en": "English", "ar": "العربية"}
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """The language chosen in the session, else the signed-in person's, else Swedish."""
-    languages = current_app.config["LANGUAGES"]
-    chosen = session.get("lang")
-    if chosen in languages:
-        return chosen
+    config = current_app.config
     if not request.cookies and "_login_user" not in g:
         # No session or remember cookie and no one signed in during this request (a device
-        # calling the check-in API): Flask-Login would find no one, so skip its lookup.
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        # calling the check-in API): there is no choice to look up.
+        return _locale(config["BABEL_DEFAULT_LOCALE"])
+    languages = config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return _locale(chosen)
     from flask_login import current_user
 
     preferred = getattr(current_user, "language", None)
     if preferred in languages:
-        return preferred
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(preferred)
+    return _locale(config["BABEL_DEFAULT_LOCALE"])
+
+
+@cache
+def _locale(code: str) -> Locale:
+    """The Locale of a language code, parsed once (Flask-Babel takes it as it is)."""
+    return Locale.parse(code)
 
 
 def to_local(value: datetime) -> datetime:

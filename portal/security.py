@@ -14,6 +14,9 @@ CSP = (
     "frame-ancestors 'none'; worker-src 'self'; manifest-src 'self'"
 )
 
+#: For JSON answers (the APIs): nothing in them is to be run or framed.
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
 
 class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with no signing work for a request without the
@@ -29,18 +32,28 @@ def init_app(app: Flask) -> None:
     """Attach headers to every response and end every request's transaction once."""
     app.session_interface = CookieSessions()
 
+    always = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    hsts = "max-age=63072000; includeSubDomains"
+
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["Permissions-Policy"] = "camera=(self), geolocation=(self), microphone=()"
-        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        headers = response.headers
+        json = response.mimetype == "application/json"
+        if "Content-Security-Policy" not in headers:
+            headers.add("Content-Security-Policy", API_CSP if json else CSP)
+        headers.extend(always)  # set nowhere else (tests/test_app.py)
         if app.config["PORTAL_ENV"] == "production":
-            response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-        if response.mimetype == "text/html" or "Set-Cookie" in response.headers:
-            response.headers.setdefault("Cache-Control", "no-store")
+            headers.add("Strict-Transport-Security", hsts)
+        if "Cache-Control" not in headers and (
+            json or response.mimetype == "text/html" or "Set-Cookie" in headers
+        ):
+            headers.add("Cache-Control", "no-store")
         return response
 
     @app.after_request

@@ -99,3 +99,12 @@ def test_arabic_is_right_to_left(client):
     resp = client.post("/language", data={"lang": "ar", "next": "/auth/"}, follow_redirects=True)
     html = resp.get_data(as_text=True)
     assert 'dir="rtl"' in html and 'lang="ar"' in html
+
+
+def test_json_answers_have_a_strict_policy_and_are_not_kept(client):
+    resp = client.get("/api/checkin/v1/time")
+    assert resp.status_code == 200
+    assert resp.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert resp.headers["Cache-Control"] == "no-store"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert len(resp.headers.getlist("X-Frame-Options")) == 1
