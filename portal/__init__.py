@@ -6,6 +6,7 @@ import logging
 import os
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask
 
 from portal.config import load_config
@@ -45,6 +46,9 @@ def _init_extensions(app: Flask) -> None:
     from portal.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            sa.event.listen(db.engine, "connect", _sqlite_write_ahead_log)
     migrate.init_app(app, db, directory=str(PACKAGE_ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -56,6 +60,14 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     import portal.models  # noqa: F401  (registers every table and the append-only guards)
+
+
+def _sqlite_write_ahead_log(dbapi_connection, _record) -> None:
+    """SQLite (development, tests, demo) in write-ahead-log mode: readers and the one writer
+    do not wait for each other, and a commit syncs one file, not a journal and the database."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
 
 
 def _register_blueprints(app: Flask) -> None:
