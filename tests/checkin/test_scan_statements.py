@@ -11,6 +11,7 @@ from checkin import services
 from portal.extensions import db
 from portal.models import Device
 from tests.checkin.conftest import local
+from tests.checkin.test_concurrency import POSTGRES_ONLY
 
 API = "/api/checkin/v1"
 
@@ -111,11 +112,10 @@ def test_a_device_sequence_number_too_big_to_store_is_invalid(client, ck, monkey
     assert resp.status_code == 400 and resp.get_json()["code"] == "invalid_request"
 
 
-def test_a_scan_waits_for_the_database_twice(client, ck, plain, monkeypatch):
+@POSTGRES_ONLY
+def test_a_scan_waits_for_the_database_twice(client, ck, monkeypatch):
     """Round trips as the network sees them: each pipeline ends with a Sync, which the client
     waits for; BEGIN and COMMIT travel with the statements, and no ping goes first."""
-    if not (plain and db.engine.dialect.name == "postgresql"):
-        pytest.skip("plain SQL runs on PostgreSQL only")
     from psycopg._pipeline_base import BasePipeline
 
     _statements(client, ck, monkeypatch)  # connections, prepared statements, public keys
