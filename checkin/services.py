@@ -1066,6 +1066,9 @@ def _scan_engine() -> sa.Engine:
     ping on checkout (a round trip per scan; PlainSql finds a dead connection at its first
     exchange instead) and no reset on checkin. Disposed of with the app's engine."""
     engine = db.engine
+    scan = _SCAN_ENGINES.get(engine)
+    if scan is not None:
+        return scan  # every scan but the first: no lock taken
     with _SCAN_ENGINES_LOCK:
         scan = _SCAN_ENGINES.get(engine)
         if scan is None:
@@ -1132,13 +1135,11 @@ def _check_in(pooled) -> None:
     """Give a scan's connection back to the pool, out of autocommit mode, or drop it."""
     connection = pooled.driver_connection
     try:
-        if (
-            connection is not None
-            and not connection.closed
-            and (connection.info.transaction_status == _IDLE)
-        ):
+        if connection is None:
+            pass  # already invalidated
+        elif not connection.closed and connection.info.transaction_status == _IDLE:
             connection.autocommit = False
-        elif connection is not None:
+        else:
             pooled.invalidate()
     finally:
         pooled.close()
