@@ -145,9 +145,9 @@ def roster():
 def scan():
     """Record one online scan of a personal code (idempotent on event_id).
 
-    The device is authenticated as by ``device_required``. On PostgreSQL the scan has a
-    connection of its own with its statements as plain SQL (services.scan_connection): what
-    the scan reads goes in one round trip, the insert and the commit in another.
+    The device is authenticated as by ``device_required``. The scan has a connection of its
+    own with its statements as plain SQL (services.scan_connection); on PostgreSQL what the
+    scan reads goes in one round trip, the insert and the commit in another.
     """
     token = _bearer()
     with services.scan_connection() as pg:

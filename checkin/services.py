@@ -10,14 +10,15 @@ with a stable code.
 
 A scan is four statements: the device by its token, the person and card (locked) together with
 the person's sessions that day, the person's events that day (a new statement after the lock,
-so it sees any scan of them that committed meanwhile), and the insert. On PostgreSQL the device
-API's scan folds the first two into one and sends them as plain SQL in two round trips, on a
-connection of its own (PlainSql, scan_connection).
+so it sees any scan of them that committed meanwhile), and the insert. The device API's scan
+runs them as plain SQL on a connection of its own (PlainSql, scan_connection); on PostgreSQL it
+folds the first two into one and sends them in two round trips.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import secrets
 import threading
 import uuid
@@ -787,30 +788,60 @@ _PLAIN_STATEMENTS = {
 
 
 @cache
-def _plain_sql(name: str) -> tuple[str, dict, dict, Callable, bool]:
-    """A scan statement compiled once for psycopg: its SQL, the values of its literal
-    parameters, the bind processors of its named ones (as SQLAlchemy would run them), a row
-    factory making named tuples of its result columns (known here, so not read from each
-    result's description), and whether it returns rows."""
-    from sqlalchemy.dialects import postgresql
+def _plain_sql(
+    name: str, dialect_name: str = "postgresql"
+) -> tuple[str, dict, dict, Callable, bool]:
+    """A scan statement compiled once for the driver (psycopg, or sqlite3 with named
+    parameters): its SQL, the values of its literal parameters, the bind processors of its
+    named ones (as SQLAlchemy would run them), a row factory making named tuples of its result
+    columns (known here, so not read from each result's description), and whether it returns
+    rows. On SQLite the row factory also turns the stored text back into values (timestamps,
+    times, enums, JSON), with the result processors SQLAlchemy would run; psycopg gives
+    PostgreSQL's values as they are."""
+    from sqlalchemy.dialects import postgresql, sqlite
 
-    dialect = postgresql.psycopg.dialect()
+    if dialect_name == "sqlite":
+        dialect = sqlite.pysqlite.dialect(paramstyle="named")
+    else:
+        dialect = postgresql.psycopg.dialect()
     statement = _PLAIN_STATEMENTS[name]()
     compiled = statement.compile(dialect=dialect)
     if isinstance(statement, sa.Select):
-        names = list(statement.selected_columns.keys())
+        columns = list(statement.selected_columns)
     else:
-        names = [c.key for c in getattr(statement, "_returning", ())]
+        columns = list(getattr(statement, "_returning", ()))
+    names = [c.key for c in columns]
     make = namedtuple(f"{name}_row", names)._make if names else tuple
 
-    def row_factory(_cursor):
-        return make
+    if dialect_name == "sqlite":
+        converters = [
+            (i, process)
+            for i, column in enumerate(columns)
+            if (process := column.type.dialect_impl(dialect).result_processor(dialect, None))
+        ]
+
+        def row_factory(_cursor, row):
+            if converters:
+                row = list(row)
+                for i, process in converters:
+                    row[i] = process(row[i])
+            return make(row)
+
+        def placeholder(key):
+            return re.search(rf":{re.escape(key)}\b", compiled.string)
+    else:
+
+        def row_factory(_cursor):
+            return make
+
+        def placeholder(key):
+            return f"%({key})s" in compiled.string
 
     literals, processors = {}, {}
     for key, bind in compiled.binds.items():
-        if f"%({key})s" not in compiled.string:
+        if not placeholder(key):
             continue
-        process = bind.type.bind_processor(dialect)
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if bind.value is not None:
             literals[key] = process(bind.value) if process else bind.value
         elif process is not None:
@@ -831,8 +862,8 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 class PlainSql:
-    """A scan's statements as plain SQL on a psycopg connection (PostgreSQL; see
-    ``scan_connection``), sent in as few round trips as their order allows.
+    """A scan's statements as plain SQL on a psycopg connection (PostgreSQL) or a sqlite3 one
+    (SQLite; see ``scan_connection``), sent in as few round trips as their order allows.
 
     The statements are the SQLAlchemy ones compiled once, run with the same parameters (and
     bind processors) in the same transaction, so the FOR UPDATE lock and the ON CONFLICT
@@ -845,6 +876,10 @@ class PlainSql:
     scan is two: ``prefetch_scan`` reads the device, the person (locked) and the person's
     events; the insert goes with the device's "last seen" write and, with
     ``commit_with_insert``, the COMMIT.
+
+    On SQLite there is no round trip to save: the statements run one after another, nothing
+    is prefetched, and the sqlite3 module begins the transaction at the insert (the reads,
+    as through SQLAlchemy on SQLite, each see what was committed before them).
     """
 
     def __init__(
@@ -854,8 +889,11 @@ class PlainSql:
         commit_with_insert: bool = False,
         cursors: dict | None = None,
         reconnect: Callable[[Exception], tuple] | None = None,
+        dialect: str = "postgresql",
     ):
         self.connection = connection
+        #: "postgresql" (psycopg, pipelined) or "sqlite" (sqlite3, one after another).
+        self.dialect = dialect
         #: Called with the error when the connection turns out to be dead at the first
         #: exchange; gives a new (connection, cursors) to run it again on (scan_connection).
         self._reconnect = reconnect
@@ -877,7 +915,7 @@ class PlainSql:
 
     def _send(self, name: str, params: dict):
         """A cursor on which the statement has been sent (its rows come with fetchall)."""
-        sql, literals, processors, row_factory, _returns_rows = _plain_sql(name)
+        sql, literals, processors, row_factory, _returns_rows = _plain_sql(name, self.dialect)
         for key, process in processors.items():
             if key in params:
                 params[key] = process(params[key])
@@ -887,7 +925,11 @@ class PlainSql:
 
     def _cursor(self, name: str, row_factory=None):
         cursor = self._cursors.get(name)
-        if cursor is None or cursor.closed:
+        if self.dialect == "sqlite":
+            if cursor is None:
+                cursor = self._cursors[name] = self.connection.cursor()
+                cursor.row_factory = row_factory
+        elif cursor is None or cursor.closed:
             cursor = self._cursors[name] = self.connection.cursor(row_factory=row_factory)
         return cursor
 
@@ -898,6 +940,8 @@ class PlainSql:
         BEGIN and COMMIT are sent as statements of the pipeline: psycopg, left to begin and
         commit itself, waits for each of them in a round trip of its own.
         """
+        if self.dialect == "sqlite":
+            return self._in_order(statements, commit)
         first, self._exchanged = not self._exchanged, True
         try:
             cursors = self._pipeline(statements, commit)
@@ -914,6 +958,17 @@ class PlainSql:
         out = []
         for name, cursor in cursors:
             out.append(cursor.fetchall() if _plain_sql(name)[4] else [])
+        return out
+
+    def _in_order(self, statements, commit: bool) -> list[list]:
+        """SQLite: run the statements one after another (each result is read before the
+        next, and before the COMMIT, so that an INSERT … RETURNING has finished)."""
+        out = []
+        for name, params in statements:
+            cursor = self._send(name, params)
+            out.append(cursor.fetchall() if _plain_sql(name, "sqlite")[4] else [])
+        if commit:
+            self.connection.commit()
         return out
 
     def _pipeline(self, statements, commit: bool) -> list:
@@ -936,8 +991,11 @@ class PlainSql:
         while the device may scan) and the person's sessions that day, then the person's
         events of the day at the device's site; otherwise just the device. Nothing is
         decided here: what was read is used by ``device`` and ``person_and_facts`` when
-        they ask for the same, and a malformed or refused request reads nothing more.
+        they ask for the same, and a malformed or refused request reads nothing more. On
+        SQLite nothing is read ahead: there is no round trip to save.
         """
+        if self.dialect == "sqlite":
+            return
         token_hash = codes.sha256_hex(token)
         claims = day = None
         if isinstance(code, str) and len(code) <= 512:
@@ -1084,8 +1142,9 @@ def _scan_engine() -> sa.Engine:
 
 @contextmanager
 def scan_connection() -> Iterator[PlainSql | None]:
-    """A scan's own database connection, with its statements as plain SQL (PostgreSQL), or
-    None (elsewhere, or when the app sets CHECKIN_PLAIN_SQL false: the session is used).
+    """A scan's own database connection, with its statements as plain SQL (PostgreSQL and
+    SQLite), or None (another database, or the app sets CHECKIN_PLAIN_SQL false: the session
+    is used).
 
     The connection comes from the scans' pool (``_scan_engine``), outside the request's
     session, in autocommit mode: PlainSql sends the BEGIN and the COMMIT with its statements,
@@ -1093,11 +1152,20 @@ def scan_connection() -> Iterator[PlainSql | None]:
     leaves only reads behind, which are ended with a COMMIT as well: a ROLLBACK would make
     psycopg discard its prepared statements, and every scan after it pay for planning them
     again. Anything else is rolled back.
+
+    On SQLite the connection is one of the app engine's (a ping there costs no round trip),
+    left in the sqlite3 module's own transaction handling (see PlainSql).
     """
-    if not current_app.config.get("CHECKIN_PLAIN_SQL", True) or (
-        db.engine.dialect.name != "postgresql"
+    dialect = db.engine.dialect.name
+    if not current_app.config.get("CHECKIN_PLAIN_SQL", True) or dialect not in (
+        "postgresql",
+        "sqlite",
     ):
         yield None
+        return
+    if dialect == "sqlite":
+        with _sqlite_scan_connection() as plain:
+            yield plain
         return
     engine = _scan_engine()
     pooled = None
@@ -1129,6 +1197,32 @@ def scan_connection() -> Iterator[PlainSql | None]:
         pg.connection.commit()
     finally:
         _check_in(pooled)
+
+
+@contextmanager
+def _sqlite_scan_connection() -> Iterator[PlainSql]:
+    """scan_connection on SQLite: committed at the end (also after a refusal, which may have
+    stored a rejected scan), rolled back on any other error."""
+    pooled = db.engine.raw_connection()
+    try:
+        connection = pooled.driver_connection
+        plain = PlainSql(
+            connection,
+            commit_with_insert=True,
+            cursors=pooled.info.setdefault("scan_cursors", {}),
+            dialect="sqlite",
+        )
+        try:
+            yield plain
+        except DomainError:
+            connection.commit()
+            raise
+        except BaseException:
+            connection.rollback()
+            raise
+        connection.commit()
+    finally:
+        pooled.close()
 
 
 def _check_in(pooled) -> None:

@@ -1,5 +1,5 @@
-"""The device API's scans answer and store the same through plain SQL (PostgreSQL) and through
-SQLAlchemy: every outcome a scan can have, in both ways (on SQLite both are SQLAlchemy)."""
+"""The device API's scans answer and store the same through plain SQL and through SQLAlchemy:
+every outcome a scan can have, in both ways, on each database."""
 
 from __future__ import annotations
 
@@ -56,6 +56,17 @@ def test_every_outcome_of_a_scan(client, ck, plain, monday):
     assert first.token_hash == services.codes.sha256_hex(code) and first.clock_skew_s is not None
     device = db.session.get(Device, ck.device.id)
     assert device.last_seq is None  # heard from at enrolment, under a minute ago
+    # Stored as SQLAlchemy stores it (on SQLite as text, which range queries compare).
+    raw = db.session.execute(
+        sa.text(
+            "SELECT kind, status, source, occurred_at, offline FROM attendance_event"
+            " WHERE event_id = :event_id"
+        ),
+        {"event_id": body["event_id"]},
+    ).one()
+    assert (raw.kind, raw.status, raw.source, raw.offline) == ("in", "accepted", "staff_scan", 0)
+    if db.engine.dialect.name == "sqlite":
+        assert raw.occurred_at == "2026-03-02 08:30:00.000000"
 
     # The answer was lost: the same event id again is a duplicate, with the first outcome.
     status, again = _scan(client, ck.token, code, event_id=body["event_id"], device_seq=7)
