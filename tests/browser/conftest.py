@@ -100,9 +100,17 @@ def _axe():
 @pytest.fixture
 def axe_check(_axe):
     """Run axe-core on the page; fail with a readable list of WCAG 2.1 AA violations."""
+    from playwright.sync_api import Error as PlaywrightError
 
     def check(page, label: str = ""):
-        results = _axe.run(page, options=WCAG_AA)
+        page.wait_for_load_state("load")
+        try:
+            results = _axe.run(page, options=WCAG_AA)
+        except PlaywrightError:
+            # The page was still being replaced by a navigation that the last click started
+            # (the document axe walked went away under it): check the page that loaded.
+            page.wait_for_load_state("load")
+            results = _axe.run(page, options=WCAG_AA)
         violations = results.response.get("violations", [])
         if violations:
             lines = [f"{label or page.url}: {len(violations)} axe violation(s)"]
