@@ -1164,8 +1164,16 @@ def scan_connection() -> Iterator[PlainSql | None]:
         yield None
         return
     if dialect == "sqlite":
-        with _sqlite_scan_connection() as plain:
-            yield plain
+        pooled = db.engine.raw_connection()
+        cursors = pooled.info.setdefault("scan_cursors", {})
+        plain = PlainSql(
+            pooled.driver_connection, commit_with_insert=True, cursors=cursors, dialect="sqlite"
+        )
+        try:
+            with _scan_transaction(plain):
+                yield plain
+        finally:
+            pooled.close()
         return
     engine = _scan_engine()
     pooled = None
@@ -1185,44 +1193,27 @@ def scan_connection() -> Iterator[PlainSql | None]:
     connection, cursors = checkout()
     try:
         pg = PlainSql(connection, commit_with_insert=True, cursors=cursors, reconnect=reconnect)
-        try:
+        with _scan_transaction(pg):
             yield pg
-        except DomainError:
-            pg.connection.commit()
-            raise
-        except BaseException:
-            if not pg.connection.closed:
-                pg.connection.rollback()
-            raise
-        pg.connection.commit()
     finally:
         _check_in(pooled)
 
 
 @contextmanager
-def _sqlite_scan_connection() -> Iterator[PlainSql]:
-    """scan_connection on SQLite: committed at the end (also after a refusal, which may have
-    stored a rejected scan), rolled back on any other error."""
-    pooled = db.engine.raw_connection()
+def _scan_transaction(plain: PlainSql) -> Iterator[None]:
+    """End the scan's transaction: committed after the scan, and after a refusal too (which
+    leaves only reads behind, or a stored rejected scan); rolled back on any other error.
+    ``plain.connection`` is read at the end, as PlainSql may have moved to a new one."""
     try:
-        connection = pooled.driver_connection
-        plain = PlainSql(
-            connection,
-            commit_with_insert=True,
-            cursors=pooled.info.setdefault("scan_cursors", {}),
-            dialect="sqlite",
-        )
-        try:
-            yield plain
-        except DomainError:
-            connection.commit()
-            raise
-        except BaseException:
-            connection.rollback()
-            raise
-        connection.commit()
-    finally:
-        pooled.close()
+        yield
+    except DomainError:
+        plain.connection.commit()
+        raise
+    except BaseException:
+        if not getattr(plain.connection, "closed", False):  # sqlite3 has no "closed"
+            plain.connection.rollback()
+        raise
+    plain.connection.commit()
 
 
 def _check_in(pooled) -> None:
