@@ -26,6 +26,7 @@ from portal.models.checkin import (
 from portal.models.enums import *  # noqa: F403
 from portal.models.guards import AppendOnlyViolation
 from portal.models.organisation import (
+    IntakeRule,
     Municipality,
     MunicipalitySettings,
     NormAmount,
@@ -74,6 +75,7 @@ __all__ = [
     "SigningKey",
     "StaffUser",
     "Unit",
+    "IntakeRule",
     "UtcDateTime",
     "user_site",
     "utcnow",

@@ -38,6 +38,8 @@ class MunicipalitySettings(Base):
         sa.CheckConstraint("mandatory_after_months >= 0", "mandatory_after"),
         sa.CheckConstraint("pension_age BETWEEN 55 AND 80", "pension_age"),
         sa.CheckConstraint("sla_first_contact_hours > 0 AND sla_plan_hours > 0", "sla_positive"),
+        sa.CheckConstraint("shortfall_tolerance_minutes >= 0", "shortfall_tolerance"),
+        sa.CheckConstraint("reply_deadline_days BETWEEN 1 AND 60", "reply_deadline"),
     )
 
     municipality_id: Mapped[int] = mapped_column(
@@ -53,6 +55,12 @@ class MunicipalitySettings(Base):
     #: Status kinds that exempt in addition to the rule book's (Stockholm: activity_compensation).
     extra_exemptions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     exempt_if_af_activity: Mapped[bool] = mapped_column(default=False)
+    #: Unexcused minutes in a period at or under which it is not a shortfall (lateness).
+    shortfall_tolerance_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Days the applicant has to answer a notice of an intended negative decision (FL 25 §).
+    reply_deadline_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    #: The unit that takes new applicants' cases unless a postcode rule names another.
+    intake_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
     #: Hours from submission to first contact, and to an individual plan (Stockholm: 48 h).
     sla_first_contact_hours: Mapped[int] = mapped_column(default=48)
     sla_plan_hours: Mapped[int] = mapped_column(default=48)
@@ -61,6 +69,7 @@ class MunicipalitySettings(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     municipality: Mapped[Municipality] = relationship(back_populates="settings")
+    intake_unit: Mapped[Unit | None] = relationship()
 
 
 class NormYear(Base):
@@ -113,6 +122,24 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(sa.String(100))
 
     municipality: Mapped[Municipality] = relationship(back_populates="units")
+
+
+class IntakeRule(Base):
+    """Applicants whose postcode starts with a prefix go to a unit's intake queue."""
+
+    __tablename__ = "intake_rule"
+    __table_args__ = (
+        sa.UniqueConstraint("municipality_id", "postcode_prefix"),
+        sa.CheckConstraint("length(postcode_prefix) BETWEEN 1 AND 5", "postcode_prefix"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
+    #: Leading digits of a Swedish postcode without the space, e.g. "392" or "39234".
+    postcode_prefix: Mapped[str] = mapped_column(sa.String(5))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"))
+
+    unit: Mapped[Unit] = relationship()
 
 
 user_site = sa.Table(

@@ -50,6 +50,8 @@ class Person(UserMixin, Base):
     gender: Mapped[Gender] = mapped_column(str_enum(Gender, "gender"), default=Gender.UNKNOWN)
     email: Mapped[str | None] = mapped_column(sa.String(254))
     phone: Mapped[str | None] = mapped_column(sa.String(32))
+    #: Postcode of the home address (five digits), used to route a new case to a unit.
+    postcode: Mapped[str | None] = mapped_column(sa.String(5))
     language: Mapped[str] = mapped_column(sa.String(8), default="sv")
     notify_email: Mapped[bool] = mapped_column(default=True)
     notify_sms: Mapped[bool] = mapped_column(default=False)
