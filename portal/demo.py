@@ -250,6 +250,8 @@ class _Builder:
                 municipality_id=self.municipality.id,
                 full_time_hours_per_week=Decimal(40),
                 extra_exemptions=["activity_compensation"],
+                # A few minutes late now and then is not a shortfall (compliance-rules.md §3).
+                shortfall_tolerance_minutes=60,
                 norm_year=self.today.year,
             )
         )

@@ -66,6 +66,8 @@ class Rules:
     missing_checkout: MissingCheckoutPolicy = "count_to_slot_end"
     extra_exemptions: tuple[str, ...] = ()
     exempt_if_af_activity: bool = False
+    #: Unexcused minutes a period may have and still not be a shortfall (a few minutes late).
+    shortfall_tolerance_minutes: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -880,7 +882,9 @@ class _Evaluation:
             raised.add("under_planned")
         flags = tuple(sorted(raised))
         return Result(
-            status=_status(subject_days, exempt_reasons, totals, flags),
+            status=_status(
+                subject_days, exempt_reasons, totals, flags, self.rules.shortfall_tolerance_minutes
+            ),
             flags=flags,
             subject_days=subject_days,
             mandatory_days=mandatory_days,
@@ -950,11 +954,12 @@ def _status(
     exempt_reasons: dict[str, int],
     totals: dict[str, int],
     flags: tuple[str, ...],
+    tolerance_minutes: int,
 ) -> str:
     """The outcome row of the rule book that applies."""
     if subject_days == 0:
         return "exempt" if exempt_reasons else "not_subject"
-    if totals["unexcused"] > 0 or "declined_offer" in flags:
+    if totals["unexcused"] > tolerance_minutes or "declined_offer" in flags:
         return "shortfall"
     if totals["pending"] > 0:
         return "pending_review"

@@ -226,6 +226,7 @@ def _fetch_rows(scope: Scope, period_from: date, period_to: date) -> Rows:
             MunicipalitySettings.missing_checkout,
             MunicipalitySettings.extra_exemptions,
             MunicipalitySettings.exempt_if_af_activity,
+            MunicipalitySettings.shortfall_tolerance_minutes,
             MunicipalitySettings.updated_at,
         ).where(MunicipalitySettings.municipality_id == scope.municipality_id)
     ).first()
@@ -990,6 +991,7 @@ def _engine_rules(rules: dict[str, Any]) -> engine.Rules:
         missing_checkout=rules["missing_checkout"],
         extra_exemptions=tuple(rules["extra_exemptions"]),
         exempt_if_af_activity=rules["exempt_if_af_activity"],
+        shortfall_tolerance_minutes=rules["shortfall_tolerance_minutes"],
     )
 
 
@@ -1037,6 +1039,7 @@ def _rules(settings: Any | None) -> dict[str, Any] | None:
         "missing_checkout": str(settings.missing_checkout),
         "extra_exemptions": list(settings.extra_exemptions or ()),
         "exempt_if_af_activity": bool(settings.exempt_if_af_activity),
+        "shortfall_tolerance_minutes": settings.shortfall_tolerance_minutes,
     }
 
 

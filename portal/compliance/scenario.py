@@ -47,6 +47,7 @@ RULE_FIELDS = (
     "missing_checkout",
     "extra_exemptions",
     "exempt_if_af_activity",
+    "shortfall_tolerance_minutes",
 )
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -98,7 +99,7 @@ def parse_scenario(obj: object) -> Scenario:
             _required(data, "attendance", ""), "attendance", _attendance_reader(known)
         ),
         absences=_list_of(_required(data, "absences", ""), "absences", _absence),
-        declined=_optional_list(data, "declined", "", _declined_reader(known)),
+        declined=_optional_list(data, "declined", "", _declined),
     )
 
 
@@ -130,6 +131,7 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
             "missing_checkout": rules.missing_checkout,
             "extra_exemptions": list(rules.extra_exemptions),
             "exempt_if_af_activity": rules.exempt_if_af_activity,
+            "shortfall_tolerance_minutes": rules.shortfall_tolerance_minutes,
         },
         "person": {
             "birth_date": _iso(person.birth_date),
@@ -219,6 +221,7 @@ def _rules(value: object, path: str) -> Rules:
         ),
         extra_exemptions=setting("extra_exemptions", _text_list),
         exempt_if_af_activity=setting("exempt_if_af_activity", _boolean),
+        shortfall_tolerance_minutes=setting("shortfall_tolerance_minutes", _non_negative_integer),
     )
 
 
@@ -323,22 +326,16 @@ def _absence(value: object, path: str) -> Absence:
     )
 
 
-def _declined_reader(known: set[str]) -> Callable[[object, str], DeclinedOffer]:
-    """A reader of declined offers that accepts only the scenario's activities."""
-
-    def read(value: object, path: str) -> DeclinedOffer:
-        data = _object(value, path)
-        return DeclinedOffer(
-            day=_date(_required(data, "date", path), _join(path, "date")),
-            activity=_known_activity(
-                _required(data, "activity", path), _join(path, "activity"), known
-            ),
-            acceptable_reason=_boolean(
-                _required(data, "acceptable_reason", path), _join(path, "acceptable_reason")
-            ),
-        )
-
-    return read
+def _declined(value: object, path: str) -> DeclinedOffer:
+    """A declined offer; its activity need not be in the plan (it never became part of it)."""
+    data = _object(value, path)
+    return DeclinedOffer(
+        day=_date(_required(data, "date", path), _join(path, "date")),
+        activity=_text(_required(data, "activity", path), _join(path, "activity")),
+        acceptable_reason=_boolean(
+            _required(data, "acceptable_reason", path), _join(path, "acceptable_reason")
+        ),
+    )
 
 
 def _check_unique_ids(activities: tuple[Activity, ...]) -> None:
@@ -434,6 +431,13 @@ def _integer_between(low: int, high: int) -> Callable[[object, str], int]:
         return value
 
     return read
+
+
+def _non_negative_integer(value: object, path: str) -> int:
+    """A whole number >= 0 (booleans are not numbers here)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ScenarioError(path, f"must be an integer >= 0, got {_show(value)}")
+    return value
 
 
 def _hours(value: object, path: str) -> Hours:

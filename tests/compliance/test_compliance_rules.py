@@ -855,6 +855,71 @@ def test_offer_declined_outside_subject_days_is_ignored(day, changes):
     assert "declined_offer" not in run(data).flags
 
 
+def test_offer_declined_of_an_activity_outside_the_plan_counts():
+    """An offer that was declined never became part of the plan, so it names no planned activity."""
+    offer = [{"date": "2026-09-08", "activity": "jobs-club", "acceptable_reason": False}]
+    result = run(scenario(attendance=visits_on(WEEK), declined=offer))
+    assert (result.status, result.flags) == ("shortfall", ("declined_offer", "under_planned"))
+    assert result.scheduled_minutes == 5 * 180
+
+
+# --------------------------------------------------------------------------------------------
+# Section 3: the shortfall tolerance
+
+
+def late_by(minutes: int) -> list[dict]:
+    """A week of visits, Monday's check-in late by minutes."""
+    return [
+        visit("lang", f"2026-09-07T09:{minutes:02d}", "2026-09-07T12:00"),
+        *visits_on(WEEK[1:]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("late", "tolerance", "status"),
+    [
+        (15, 15, "fulfilled"),  # at the tolerance
+        (16, 15, "shortfall"),  # one minute over it
+        (1, 0, "shortfall"),  # the rule book's default: no tolerance
+        (0, 0, "fulfilled"),
+        (59, 60, "fulfilled"),
+    ],
+)
+def test_unexcused_minutes_at_or_under_the_tolerance_are_no_shortfall(late, tolerance, status):
+    data = scenario(attendance=late_by(late), rules={"shortfall_tolerance_minutes": tolerance})
+    result = run(data)
+    assert result.status == status
+    # The minutes are still reported in full.
+    assert result.unexcused_minutes == late
+
+
+def test_the_tolerance_applies_to_the_period_not_to_each_day():
+    attendance = [visit("lang", f"{day}T09:10", f"{day}T12:00") for day in WEEK]
+    data = scenario(attendance=attendance, rules={"shortfall_tolerance_minutes": 45})
+    result = run(data)
+    assert (result.status, result.unexcused_minutes) == ("shortfall", 50)
+
+
+def test_the_tolerance_does_not_excuse_a_declined_offer():
+    data = scenario(
+        attendance=visits_on(WEEK),
+        declined=declined("2026-09-08", False),
+        rules={"shortfall_tolerance_minutes": 600},
+    )
+    assert run(data).status == "shortfall"
+
+
+def test_pending_minutes_within_the_tolerance_still_need_review():
+    data = scenario(
+        attendance=late_by(10),
+        absences=[absence("2026-09-08T09:00", "2026-09-08T12:00", "pending")],
+        rules={"shortfall_tolerance_minutes": 30},
+    )
+    attendance = [a for a in data["attendance"] if not a["in"].startswith("2026-09-08")]
+    data["attendance"] = attendance
+    assert run(data).status == "pending_review"
+
+
 def test_flags_are_sorted():
     data = scenario(
         attendance=[*visits_on(WEEK[1:]), visit("lang", "2026-09-07T08:55", None)],

@@ -161,7 +161,8 @@ INVALID: list[tuple[Change, str, str]] = [
     (setter("absences.0.reason", "holiday"), "absences[0].reason", "unknown absence reason"),
     (setter("attendance.0.activity", "x"), "attendance[0].activity", "unknown activity 'x'"),
     (setter("attendance.0.activity", 1), "attendance[0].activity", "unknown activity 1"),
-    (setter("declined.0.activity", "jobs"), "declined[0].activity", "unknown activity 'jobs'"),
+    (setter("declined.0.activity", ""), "declined[0].activity", "non-empty string"),
+    (setter("declined.0.activity", 3), "declined[0].activity", "non-empty string"),
     (setter("declined.0.acceptable_reason", "no"), "declined[0].acceptable_reason", "true or"),
     (setter("activities.0.id", ""), "activities[0].id", "non-empty string"),
     (setter("activities.0.id", 7), "activities[0].id", "non-empty string"),
@@ -185,6 +186,21 @@ INVALID: list[tuple[Change, str, str]] = [
     (setter("rules.extra_exemptions", [1]), "rules.extra_exemptions[0]", "non-empty string"),
     (setter("rules.exempt_if_af_activity", "yes"), "rules.exempt_if_af_activity", "true or"),
     (setter("rules.pension_ag", 65), "rules.pension_ag", "unknown setting"),
+    (
+        setter("rules.shortfall_tolerance_minutes", -1),
+        "rules.shortfall_tolerance_minutes",
+        "integer >= 0",
+    ),
+    (
+        setter("rules.shortfall_tolerance_minutes", 1.5),
+        "rules.shortfall_tolerance_minutes",
+        "integer >= 0",
+    ),
+    (
+        setter("rules.shortfall_tolerance_minutes", True),
+        "rules.shortfall_tolerance_minutes",
+        "integer >= 0",
+    ),
 ]
 
 
@@ -286,6 +302,7 @@ def test_all_rules_are_read():
             "missing_checkout": "count_nothing",
             "extra_exemptions": ["activity_compensation"],
             "exempt_if_af_activity": True,
+            "shortfall_tolerance_minutes": 60,
         }
     )
     assert parse_scenario(data).rules == Rules(
@@ -295,6 +312,7 @@ def test_all_rules_are_read():
         missing_checkout="count_nothing",
         extra_exemptions=("activity_compensation",),
         exempt_if_af_activity=True,
+        shortfall_tolerance_minutes=60,
     )
 
 

@@ -150,6 +150,7 @@ def test_the_scenario_is_the_contract_built_from_every_source(world, db):
             "missing_checkout": "count_to_slot_end",
             "extra_exemptions": ["activity_compensation"],
             "exempt_if_af_activity": False,
+            "shortfall_tolerance_minutes": 0,
         },
         "person": {
             "birth_date": "1988-02-03",
