@@ -280,6 +280,31 @@ class SanctionForm(FlaskForm):
     )
 
 
+class DecisionNoticeForm(FlaskForm):
+    kind = RadioField(
+        _l("Planerat beslut"),
+        choices=_choices({k: v for k, v in SANCTION_LABELS.items() if k != SanctionKind.NO_ACTION}),
+        validators=[InputRequired(_l("Välj planerat beslut."))],
+    )
+    amount_sek = WholeNumberField(
+        _l("Planerad minskning i kronor"),
+        description=_l("Bara vid minskning. Högst det beviljade beloppet för månaden."),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=1_000_000, message=_l("Skriv ett belopp från 1 krona.")),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+    message = TextAreaField(
+        _l("Till personen"),
+        description=_l(
+            "Skriv med enkla ord vad beslutet skulle gälla och varför. Timmarna, dagarna och "
+            "de avböjda erbjudandena skickas med automatiskt."
+        ),
+        validators=[Length(max=5000)],
+    )
+
+
 class SearchForm(FlaskForm):
     query = StringField(
         _l("Namn eller personnummer"),

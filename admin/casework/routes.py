@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from admin.casework import forms, services, support
+from admin.casework import forms, sanctions, services, support
 from portal import nav
 from portal.access import case_person_or_404, staff_required
 from portal.errors import DomainError
@@ -398,6 +398,7 @@ def decision_support(ref: str):
         month=basis.month,
         problem=None,
         attendance_endpoint=attendance,
+        notices=sanctions.notices_for_month(person, basis.month),
     )
 
 
@@ -431,45 +432,103 @@ def declined(ref: str, month: str):
     return render_template("casework/declined_form.html", form=form, person=person, month=month)
 
 
+#: Where each refusal of a decision or notice is shown on the form.
+_SANCTION_FIELDS = {
+    "individual_assessment_required": "individual_assessment",
+    "child_impact_required": "child_impact_assessment",
+    "reduction_amount_required": "amount_sek",
+    "sanction_amount_not_allowed": "amount_sek",
+    "reduction_over_granted": "amount_sek",
+    "notice_message_required": "message",
+}
+
+
+def _show_problems(form, codes: list[str]) -> None:
+    """Every refusal on its field (or on the decision kind), for one error summary."""
+    for code in codes:
+        target = getattr(form, _SANCTION_FIELDS.get(code, "kind"))
+        message = str(services.message(code))
+        if message not in target.errors:
+            target.errors = [*target.errors, message]
+
+
 @bp.route("/people/<ref>/support/<month>/decision", methods=["GET", "POST"])
 @caseworker_only
 def sanction(ref: str, month: str):
-    """Record a decision on the month's basis; the law's assessments are required."""
+    """Record a decision on the month's basis; the law's assessments are required, and a
+    negative decision needs the person's chance to answer a notice of it first."""
     person = case_person_or_404(ref)
     try:
         month = services.parse_month(month)
     except DomainError:
         abort(404)
     form = forms.SanctionForm()
-    if form.validate_on_submit():
-        try:
-            support.record_sanction(
+    if form.is_submitted():
+        form.validate()
+        kind = SanctionKind(form.kind.data) if form.kind.data in set(SanctionKind) else None
+        problems = sanctions.sanction_problems(
+            person,
+            month,
+            kind,
+            form.amount_sek.data if not form.amount_sek.errors else None,
+            form.individual_assessment.data or "",
+            form.child_impact_assessment.data or "",
+        )
+        _show_problems(form, problems)
+        if not form.errors:
+            sanctions.record_sanction(
                 current_user,
                 person,
                 month,
-                SanctionKind(form.kind.data),
+                kind,
                 form.amount_sek.data,
                 form.individual_assessment.data,
                 form.child_impact_assessment.data,
             )
-            flash(_("Beslutet är sparat."), "success")
+            flash(_("Beslutet är sparat. Personen kan läsa beslutet i portalen."), "success")
             return redirect(url_for(".support", ref=ref, month=month))
-        except DomainError as error:
-            _field_error(
-                form,
-                error,
-                {
-                    "individual_assessment_required": "individual_assessment",
-                    "child_impact_required": "child_impact_assessment",
-                    "reduction_amount_required": "amount_sek",
-                    "sanction_amount_not_allowed": "amount_sek",
-                    "no_shortfall": "kind",
-                },
-            )
     return render_template(
         "casework/sanction_form.html",
         form=form,
         person=person,
         month=month,
-        has_children=support.household_has_children(person),
-    )
+        state=sanctions.sanction_state(person, month),
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/people/<ref>/support/<month>/notice", methods=["GET", "POST"])
+@caseworker_only
+def notice(ref: str, month: str):
+    """Send a notice of an intended reduction or refusal, with its basis and reply deadline."""
+    person = case_person_or_404(ref)
+    try:
+        month = services.parse_month(month)
+    except DomainError:
+        abort(404)
+    form = forms.DecisionNoticeForm()
+    if form.validate_on_submit():
+        try:
+            sanctions.send_notice(
+                current_user,
+                person,
+                month,
+                SanctionKind(form.kind.data),
+                form.amount_sek.data,
+                form.message.data,
+            )
+            flash(_("Meddelandet om planerat beslut är skickat till personen."), "success")
+            return redirect(url_for(".support", ref=ref, month=month))
+        except sanctions.SanctionRefused as refused:
+            _show_problems(form, refused.codes)
+        except DomainError as error:
+            _not_found(error)
+            flash(str(error.message), "error")
+    state = sanctions.sanction_state(person, month)
+    return render_template(
+        "casework/notice_form.html",
+        form=form,
+        person=person,
+        month=month,
+        state=state,
+        reply_days=services.settings_for(person.municipality_id).reply_deadline_days,
+    ), (400 if form.errors else 200)

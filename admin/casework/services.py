@@ -93,6 +93,34 @@ MESSAGES = {
         "Belopp anges bara vid en minskning. Ta bort beloppet eller välj minskning."
     ),
     "bad_month": _l("Månaden ska skrivas som ÅÅÅÅ-MM, till exempel 2026-09."),
+    "no_granted_assistance": _l(
+        "Inget bistånd är beviljat för månaden. Det finns inget att minska eller vägra."
+    ),
+    "reduction_over_granted": _l(
+        "Minskningen kan inte vara större än det beviljade beloppet för månaden."
+    ),
+    "absence_unassessed": _l(
+        "Det finns frånvaroanmälningar för månaden som inte är bedömda. Bedöm dem först."
+    ),
+    "notice_required": _l(
+        "Skicka först ett meddelande om planerat beslut så att personen kan svara "
+        "(kommunicering enligt förvaltningslagen 25 §)."
+    ),
+    "reply_period_open": _l(
+        "Personen har fortfarande tid att svara på meddelandet om planerat beslut. "
+        "Vänta tills svarstiden har gått ut eller personen har svarat."
+    ),
+    "harsher_than_notice": _l(
+        "Beslutet är strängare än det som kommunicerades. Skicka ett nytt meddelande om "
+        "planerat beslut först."
+    ),
+    "notice_kind_required": _l("Välj om biståndet planeras att minskas eller vägras."),
+    "notice_message_required": _l(
+        "Skriv minst 20 tecken till personen: vad beslutet gäller och varför."
+    ),
+    "notice_already_open": _l(
+        "Ett meddelande om planerat beslut för månaden väntar redan på svar."
+    ),
     "activity_unknown": _l("Välj en aktivitet i personens plan."),
     "percent_range": _l("Skriv ett tal från 0 till 100."),
     "hours_range": _l("Skriv ett tal från 0 till 80."),

@@ -10,13 +10,12 @@ code, and write the audit rows for what they read or change.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 
 from admin.casework import rules
 from admin.casework.services import (
-    MIN_ASSESSMENT_CHARS,
     OPEN_STATES,
     assessments,
     current_assessment,
@@ -44,7 +43,6 @@ from portal.models import (
     PlanItem,
     PlanVersion,
     SanctionDecision,
-    SanctionKind,
     StaffUser,
     utcnow,
 )
@@ -123,38 +121,6 @@ def sanctions_for_month(person: Person, month: str) -> list[SanctionDecision]:
             .order_by(SanctionDecision.decided_at.desc(), SanctionDecision.id.desc())
         )
     )
-
-
-def check_sanction(
-    person: Person,
-    kind: SanctionKind,
-    amount_sek: int | None,
-    individual_assessment: str,
-    child_impact_assessment: str,
-    basis_status: str,
-) -> None:
-    """Refuse a sanction decision that lacks what the law asks for (raises DomainError).
-
-    Every decision needs a written individual assessment. Reducing or refusing assistance
-    needs a month whose basis shows a shortfall, and a child impact assessment when the
-    household has children.
-    """
-    if len(individual_assessment.strip()) < MIN_ASSESSMENT_CHARS:
-        raise refusal("individual_assessment_required")
-    if kind == SanctionKind.NO_ACTION:
-        if amount_sek:
-            raise refusal("sanction_amount_not_allowed")
-        return
-    if household_has_children(person) and (
-        len(child_impact_assessment.strip()) < MIN_ASSESSMENT_CHARS
-    ):
-        raise refusal("child_impact_required")
-    if basis_status != "shortfall":
-        raise refusal("no_shortfall")
-    if kind == SanctionKind.REDUCTION and not amount_sek:
-        raise refusal("reduction_amount_required")
-    if kind == SanctionKind.REFUSAL and amount_sek:
-        raise refusal("sanction_amount_not_allowed")
 
 
 # --------------------------------------------------------------------------------------------
@@ -481,44 +447,3 @@ def month_basis(user: StaffUser, person: Person, month: str) -> MonthBasis:
         has_children=household_has_children(person),
         activity_names=activity_names,
     )
-
-
-def record_sanction(
-    user: StaffUser,
-    person: Person,
-    month: str,
-    kind: SanctionKind,
-    amount_sek: int | None,
-    individual_assessment: str,
-    child_impact_assessment: str,
-    now: datetime | None = None,
-) -> SanctionDecision:
-    """Record a caseworker's decision on a month's basis after the checks the law asks for.
-
-    Nothing is reduced automatically: this only stores what the caseworker decided, with the
-    written individual assessment and (for a household with children) the child impact
-    assessment. Raises DomainError without writing anything when a check fails.
-    """
-    from portal.compliance.reconcile import evaluate_person
-
-    month = parse_month(month)
-    individual_assessment = (individual_assessment or "").strip()
-    child_impact_assessment = (child_impact_assessment or "").strip()
-    status = "not_checked"
-    if kind != SanctionKind.NO_ACTION:
-        status = evaluate_person(person, *basis_period(month)).status
-    check_sanction(person, kind, amount_sek, individual_assessment, child_impact_assessment, status)
-    row = SanctionDecision(
-        person_id=person.id,
-        month=month,
-        kind=kind,
-        amount_sek=amount_sek if kind == SanctionKind.REDUCTION else None,
-        individual_assessment=individual_assessment,
-        child_impact_assessment=child_impact_assessment or None,
-        decided_by_id=user.id,
-        decided_at=now or utcnow(),
-    )
-    db.session.add(row)
-    db.session.flush()
-    audit.record("decide", "sanction_decision", person=person, object_ref=month, why=str(kind))
-    return row

@@ -181,15 +181,55 @@ class SanctionDecision(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random reference for the applicant's letter URL.
+    public_ref: Mapped[str | None] = mapped_column(sa.String(24), unique=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
     month: Mapped[str] = mapped_column(sa.String(7))
     kind: Mapped[SanctionKind] = mapped_column(str_enum(SanctionKind, "sanction_kind"))
     amount_sek: Mapped[int | None]
+    #: The notice of the intended decision the person could answer (kommunicering, FL 25 §).
+    notice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("decision_notice.id"))
     individual_assessment: Mapped[str] = mapped_column(sa.Text)
     #: Required when the household has children (barnkonsekvensanalys).
     child_impact_assessment: Mapped[str | None] = mapped_column(sa.Text)
     decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class DecisionNotice(Base):
+    """A notice of an intended negative decision with its basis, sent before deciding.
+
+    Förvaltningslagen 25 §: the person is told what the decision will rest on and may answer
+    by ``reply_by``; the answer is part of the case and shown beside the decision form.
+    """
+
+    __tablename__ = "decision_notice"
+    __table_args__ = (
+        sa.CheckConstraint("amount_sek IS NULL OR amount_sek > 0", "amount_positive"),
+        sa.CheckConstraint("kind IN ('reduction', 'refusal')", "negative_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_ref: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    #: The month ("YYYY-MM") whose assistance the intended decision concerns.
+    month: Mapped[str] = mapped_column(sa.String(7))
+    #: reduction or refusal.
+    kind: Mapped[SanctionKind] = mapped_column(str_enum(SanctionKind, "sanction_kind"))
+    #: The intended reduction in kronor (reductions only).
+    amount_sek: Mapped[int | None]
+    #: The basis as sent: unexcused minutes, the sessions missed and the declined offers.
+    basis: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: The caseworker's explanation to the person, in plain language.
+    message: Mapped[str] = mapped_column(sa.Text)
+    #: Last day (Europe/Stockholm) on which the person may answer.
+    reply_by: Mapped[date]
+    sent_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: When the person first opened it in the portal.
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reply: Mapped[str | None] = mapped_column(sa.Text)
+    replied_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ComplianceResult(Base):

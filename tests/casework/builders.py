@@ -188,6 +188,8 @@ CASE_PAGES = [
     ("POST", "/admin/cases/people/{person}/support/2026-09/declined"),
     ("GET", "/admin/cases/people/{person}/support/2026-09/decision"),
     ("POST", "/admin/cases/people/{person}/support/2026-09/decision"),
+    ("GET", "/admin/cases/people/{person}/support/2026-09/notice"),
+    ("POST", "/admin/cases/people/{person}/support/2026-09/notice"),
 ]
 #: Pages that list the unit's work rather than one case.
 UNIT_PAGES = [
