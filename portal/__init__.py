@@ -81,9 +81,11 @@ def _register_blueprints(app: Flask) -> None:
     from checkin.routes import api as checkin_api
     from checkin.routes import bp as checkin_bp
     from portal.auth.routes import bp as auth_bp
+    from portal.decision_routes import bp as decisions_bp
     from portal.routes import bp as portal_bp
 
     app.register_blueprint(portal_bp)
+    app.register_blueprint(decisions_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(checkin_bp, url_prefix="/checkin")
     app.register_blueprint(checkin_api, url_prefix="/api/checkin/v1")

@@ -86,6 +86,11 @@ def init_app(app: Flask) -> None:
             value = to_local(value).date()
         return format_date(value, fmt)
 
+    @app.template_filter("isodate")
+    def _isodate(value: str | None) -> date | None:
+        """An ISO date text (as stored in JSON) as a date, for the date filters."""
+        return date.fromisoformat(value) if value else None
+
     @app.template_filter("localtime")
     def _localtime(value: datetime | None) -> str:
         return to_local(value).strftime("%H:%M") if value else ""

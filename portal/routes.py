@@ -60,6 +60,7 @@ from portal.services import (
     attachments,
     attendance,
     dashboard,
+    decisions,
     my_data,
     plans,
     vocab,
@@ -223,6 +224,7 @@ def home():
         board=board,
         qr_endpoint="checkin.my_code" if "checkin.my_code" in current_app.view_functions else None,
         map_link=plans.map_link,
+        awaiting=decisions.awaiting_reply(current_user, local_today()),
         **_labels(),
     )
 
