@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from admin.casework import services as casework
-from admin.casework.forms import ButtonForm, SearchForm
+from admin.casework.forms import ButtonForm, SearchForm, TransferForm
 from portal import nav
 from portal.access import case_person_or_404, staff_required
+from portal.errors import DomainError
 from portal.models import StaffRole
 
 bp = Blueprint("admin", __name__, template_folder="templates")
@@ -61,7 +63,47 @@ def reveal_personnummer(ref: str):
     return _render_case(overview, personnummer=personnummer)
 
 
-def _render_case(overview, personnummer: str | None):
+@bp.post("/people/<ref>/take")
+@staff_required(StaffRole.CASEWORKER)
+def take_case(ref: str):
+    """Become the caseworker of a case in the unit's intake queue (audited)."""
+    person = case_person_or_404(ref)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    casework.take_case(current_user, person)
+    flash(_("Du är nu handläggare för ärendet."), "success")
+    return redirect(url_for(".person", ref=ref))
+
+
+@bp.post("/people/<ref>/transfer")
+@staff_required(StaffRole.CASEWORKER)
+def transfer_case(ref: str):
+    """Move a case to another unit's intake queue (audited); the case leaves this unit."""
+    person = case_person_or_404(ref)
+    form = _transfer_form()
+    if form.validate_on_submit():
+        try:
+            target = casework.transfer_case(
+                current_user, person, int(form.unit.data), form.reason.data
+            )
+        except DomainError as error:
+            form.unit.errors = [*form.unit.errors, str(error.message)]
+        else:
+            flash(_("Ärendet är flyttat till %(unit)s.", unit=target.name), "success")
+            return redirect(url_for("casework.queue"))
+    overview = casework.case_overview(current_user, person)
+    return _render_case(overview, personnummer=None, transfer_form=form), 400
+
+
+def _transfer_form() -> TransferForm:
+    form = TransferForm()
+    form.unit.choices = [("", _("Välj enhet"))] + [
+        (str(unit.id), unit.name) for unit in casework.transfer_targets(current_user)
+    ]
+    return form
+
+
+def _render_case(overview, personnummer: str | None, transfer_form: TransferForm | None = None):
     links = [(endpoint, label) for endpoint, label in CASE_LINKS if _endpoint_exists(endpoint)]
     return render_template(
         "admin/person.html",
@@ -71,4 +113,5 @@ def _render_case(overview, personnummer: str | None):
         reveal_form=ButtonForm(),
         links=links,
         today_month=casework.default_basis_month(),
+        transfer_form=transfer_form or _transfer_form(),
     )

@@ -22,7 +22,14 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from portal import personnummer as pnr
 from portal.services.vocab import (
@@ -132,7 +139,21 @@ CostsForm = _lines_form(
             _l("Hur bor du?"),
             choices=_choices(HOUSING_TYPES),
             validators=[DataRequired(_l("Välj hur du bor."))],
-        )
+        ),
+        "postcode": StringField(
+            _l("Postnummer där du bor"),
+            description=_l(
+                "Fem siffror, till exempel 392 34. Det avgör vilken enhet som tar emot din ansökan."
+            ),
+            validators=[
+                Optional(),
+                Regexp(
+                    r"^\s*[0-9]{3}\s?[0-9]{2}\s*$",
+                    message=_l("Skriv postnumret med fem siffror, till exempel 392 34."),
+                ),
+            ],
+            render_kw={"inputmode": "numeric", "autocomplete": "postal-code"},
+        ),
     },
 )
 

@@ -446,13 +446,14 @@ def _lines_step(ref: str, step: str, form_class, category: ItemCategory, templat
                     form[f"{kind}_text"].data = item.description
         if "housing" in form:
             form.housing.data = applications.housing_type(application)
+            form.postcode.data = applications.home_postcode(application)
     if form.validate_on_submit():
         values = {
             kind: applications.LineInput(form[kind].data, _text_of(form, kind))
             for kind in form.kinds
         }
         if "housing" in form:
-            applications.save_costs(application, form.housing.data, values)
+            applications.save_costs(application, form.housing.data, values, form.postcode.data)
         else:
             applications.save_lines(application, category, values)
         return _after_step(application, step)

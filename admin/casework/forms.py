@@ -305,6 +305,22 @@ class DecisionNoticeForm(FlaskForm):
     )
 
 
+TRANSFER_LABELS = {
+    "moved": _l("Personen har flyttat till en annan enhets område"),
+    "wrong_unit": _l("Ansökan kom till fel enhet"),
+    "workload": _l("Fördelning av ärenden mellan enheterna"),
+}
+
+
+class TransferForm(FlaskForm):
+    unit = SelectField(_l("Till enhet"), validators=[InputRequired(_l("Välj enhet."))], choices=[])
+    reason = RadioField(
+        _l("Varför flyttas ärendet?"),
+        choices=_choices(TRANSFER_LABELS),
+        validators=[InputRequired(_l("Välj varför ärendet flyttas."))],
+    )
+
+
 class SearchForm(FlaskForm):
     query = StringField(
         _l("Namn eller personnummer"),

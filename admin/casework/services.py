@@ -49,6 +49,7 @@ from portal.models import (
     SanctionDecision,
     StaffUser,
     StatusKind,
+    Unit,
     utcnow,
 )
 from portal.services.applications import transition
@@ -92,6 +93,7 @@ MESSAGES = {
     "sanction_amount_not_allowed": _l(
         "Belopp anges bara vid en minskning. Ta bort beloppet eller välj minskning."
     ),
+    "unit_unknown": _l("Välj en annan enhet i kommunen."),
     "bad_month": _l("Månaden ska skrivas som ÅÅÅÅ-MM, till exempel 2026-09."),
     "no_granted_assistance": _l(
         "Inget bistånd är beviljat för månaden. Det finns inget att minska eller vägra."
@@ -222,7 +224,7 @@ class Queue:
     filter: str
 
 
-QUEUE_FILTERS = ("open", "overdue", "submitted", "in_review", "decided", "withdrawn")
+QUEUE_FILTERS = ("open", "intake", "overdue", "submitted", "in_review", "decided", "withdrawn")
 
 
 def _approved_months(person_ids: list[int]) -> dict[int, set[str]]:
@@ -299,6 +301,13 @@ def _unit_applications(unit_id: int):
     )
 
 
+def _intake_applications(unit_id: int):
+    """Open applications of the unit's people who have no caseworker yet (the intake queue)."""
+    return _unit_applications(unit_id).where(
+        Application.state.in_(OPEN_STATES), Person.caseworker_id.is_(None)
+    )
+
+
 def _overdue_candidates(unit_id: int, today: date):
     """Applications whose timers can still run: open ones, and recent decided ones."""
     recent = rules.month_before(current_month(today))
@@ -352,12 +361,19 @@ def application_queue(user: StaffUser, filter_: str = "open", now: datetime | No
     counts = {str(k): v for k, v in counts.items()}
     counts["open"] = sum(counts.get(str(s), 0) for s in OPEN_STATES)
     counts["overdue"] = len(overdue_rows)
+    counts["intake"] = db.session.scalar(
+        sa.select(sa.func.count()).select_from(_intake_applications(user.unit_id).subquery())
+    )
     truncated = False
     if filter_ == "overdue":
         rows = overdue_rows
     else:
         query = _unit_applications(user.unit_id)
-        if filter_ == "open":
+        if filter_ == "intake":
+            query = _intake_applications(user.unit_id).order_by(
+                Application.submitted_at, Application.id
+            )
+        elif filter_ == "open":
             query = query.where(Application.state.in_(OPEN_STATES)).order_by(
                 Application.submitted_at, Application.id
             )
@@ -975,3 +991,55 @@ def case_overview(user: StaffUser, person: Person) -> CaseOverview:
         absences=absences,
         sanctions=sanctions,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Intake: taking a case, and moving it to another unit
+
+#: Why a case moves to another unit; stored in the audit row (no case content there).
+TRANSFER_REASONS = ("moved", "wrong_unit", "workload")
+
+
+def take_case(user: StaffUser, person: Person) -> None:
+    """Become the person's caseworker: the case leaves the unit's intake queue (audited)."""
+    person.caseworker_id = user.id
+    db.session.flush()
+    audit.record("assign", "case", person=person, object_ref=person.public_ref, why="take")
+
+
+def transfer_targets(user: StaffUser) -> list[Unit]:
+    """The other units of the caseworker's municipality a case can be moved to."""
+    return list(
+        db.session.scalars(
+            sa.select(Unit)
+            .where(Unit.municipality_id == user.municipality_id, Unit.id != user.unit_id)
+            .order_by(Unit.name)
+        )
+    )
+
+
+def transfer_case(user: StaffUser, person: Person, unit_id: int, reason: str) -> Unit:
+    """Move a case to another unit of the municipality; it lands in that unit's intake queue.
+
+    The caseworker loses access at once (the case is no longer their unit's). Audited with
+    the units and the reason code. Raises DomainError 'unit_unknown'.
+    """
+    target = db.session.get(Unit, unit_id)
+    if (
+        target is None
+        or target.municipality_id != user.municipality_id
+        or target.id == person.unit_id
+        or reason not in TRANSFER_REASONS
+    ):
+        raise refusal("unit_unknown")
+    audit.record(
+        "transfer",
+        "case",
+        person=person,
+        object_ref=person.public_ref,
+        why=f"unit {person.unit_id} -> {target.id}: {reason}",
+    )
+    person.unit_id = target.id
+    person.caseworker_id = None
+    db.session.flush()
+    return target

@@ -32,7 +32,7 @@ from portal.models import (
     utcnow,
 )
 from portal.refs import new_ref
-from portal.services import norm
+from portal.services import intake, norm
 from portal.services.vocab import (
     ASSET_KINDS,
     COST_KINDS,
@@ -290,12 +290,29 @@ def housing_type(application: Application) -> str | None:
     return (application.answers or {}).get("housing", {}).get("type")
 
 
-def save_costs(application: Application, housing: str, values: dict[str, LineInput]) -> None:
-    """Save the housing type and the cost lines (the "Boende och kostnader" step)."""
+def home_postcode(application: Application) -> str | None:
+    """The postcode given with the housing, or the one the person gave before."""
+    given = (application.answers or {}).get("housing", {}).get("postcode")
+    return given or application.person.postcode
+
+
+def save_costs(
+    application: Application,
+    housing: str,
+    values: dict[str, LineInput],
+    postcode: str | None = None,
+) -> None:
+    """Save the housing type, the home's postcode and the cost lines ("Boende och kostnader").
+
+    The postcode routes a new applicant's case to the right unit (portal/services/intake.py).
+    """
     ensure_draft(application)
     if housing not in HOUSING_TYPES:
         raise DomainError("bad_housing", "bad_housing")
-    _set_answers(application, housing={"type": housing})
+    code = intake.normalise_postcode(postcode)
+    _set_answers(application, housing={"type": housing, "postcode": code})
+    if code:
+        application.person.postcode = code
     save_lines(application, ItemCategory.COST, values)
 
 
@@ -534,3 +551,4 @@ def submit(application: Application, person: Person, now: datetime | None = None
     )
     application.current_step = "review"
     transition(application, ApplicationState.SUBMITTED, now)
+    intake.route_to_intake(person)

@@ -90,9 +90,7 @@ def test_an_answer_ends_the_reply_period(world, shortfall):
     assert decide(world, shortfall, when="2026-10-06 09:00").notice_id == row.id
 
 
-def test_no_negative_decision_while_an_absence_report_of_the_month_is_unassessed(
-    world, shortfall
-):
+def test_no_negative_decision_while_an_absence_report_of_the_month_is_unassessed(world, shortfall):
     notice(world, shortfall)
     b.absence(shortfall, "2026-09-28 09:00", "2026-09-28 12:00")
     db.session.commit()
@@ -229,9 +227,7 @@ def test_sending_a_notice_in_the_browser_form(client, world, login, shortfall):
         assert "Meddelande om planerat beslut" in text(client.get(url))
         resp = client.post(url, data={"kind": "reduction", "amount_sek": "700", "message": "x"})
         assert resp.status_code == 400 and "Skriv minst 20 tecken" in text(resp)
-        resp = client.post(
-            url, data={"kind": "reduction", "amount_sek": "700", "message": MESSAGE}
-        )
+        resp = client.post(url, data={"kind": "reduction", "amount_sek": "700", "message": MESSAGE})
         assert resp.status_code == 302
     (row,) = db.session.query(DecisionNotice).all()
     assert (row.kind, row.amount_sek, row.message) == (SanctionKind.REDUCTION, 700, MESSAGE)
@@ -242,8 +238,6 @@ def test_another_unit_cannot_send_a_notice(client, world, login, shortfall):
         login(world.caseworker_b)
         url = f"/admin/cases/people/{shortfall.public_ref}/support/2026-09/notice"
         assert client.get(url).status_code == 404
-        resp = client.post(
-            url, data={"kind": "reduction", "amount_sek": "700", "message": MESSAGE}
-        )
+        resp = client.post(url, data={"kind": "reduction", "amount_sek": "700", "message": MESSAGE})
         assert resp.status_code == 404
     assert db.session.query(DecisionNotice).count() == 0

@@ -8,9 +8,8 @@ import pytest
 import time_machine
 
 from admin.casework import support
-from portal.errors import DomainError
 from portal.extensions import db
-from portal.models import DeclinedOffer, SanctionDecision, SanctionKind
+from portal.models import DeclinedOffer, SanctionDecision
 from tests.casework import builders as b
 from tests.casework.builders import audit_rows, local
 

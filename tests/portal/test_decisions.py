@@ -51,9 +51,7 @@ def test_the_applicant_reads_the_notice_and_its_basis(client, world, login, noti
     assert notice.read_at is not None
 
 
-def test_the_applicants_answer_is_kept_and_shown_to_the_caseworker(
-    client, world, login, notice
-):
+def test_the_applicants_answer_is_kept_and_shown_to_the_caseworker(client, world, login, notice):
     with time_machine.travel(local("2026-10-06 09:00"), tick=False):
         login(world.person_a)
         url = f"/beslut/planerat/{notice.public_ref}"
