@@ -116,9 +116,11 @@ def test_an_absence_in_another_month_does_not_block(world, shortfall):
     ],
 )
 def test_amounts_are_checked_against_what_was_granted(world, shortfall, kind, amount, codes):
-    with time_machine.travel(local(NOW), tick=False):
-        with pytest.raises(sanctions.SanctionRefused) as refused:
-            sanctions.send_notice(world.caseworker, shortfall, "2026-09", kind, amount, MESSAGE)
+    with (
+        time_machine.travel(local(NOW), tick=False),
+        pytest.raises(sanctions.SanctionRefused) as refused,
+    ):
+        sanctions.send_notice(world.caseworker, shortfall, "2026-09", kind, amount, MESSAGE)
     assert refused.value.codes == codes
     notice(world, shortfall, kind=SanctionKind.REFUSAL, amount=None)
     with pytest.raises(sanctions.SanctionRefused) as refused:
@@ -154,11 +156,13 @@ def test_a_decision_harsher_than_the_notice_needs_a_new_notice(world, shortfall)
 
 def test_only_one_open_notice_per_month(world, shortfall):
     notice(world, shortfall)
-    with time_machine.travel(local(NOW), tick=False):
-        with pytest.raises(sanctions.SanctionRefused) as refused:
-            sanctions.send_notice(
-                world.caseworker, shortfall, "2026-09", SanctionKind.REFUSAL, None, MESSAGE
-            )
+    with (
+        time_machine.travel(local(NOW), tick=False),
+        pytest.raises(sanctions.SanctionRefused) as refused,
+    ):
+        sanctions.send_notice(
+            world.caseworker, shortfall, "2026-09", SanctionKind.REFUSAL, None, MESSAGE
+        )
     assert refused.value.codes == ["notice_already_open"]
 
 
@@ -167,11 +171,13 @@ def test_no_notice_without_a_shortfall(world):
     for month in ("2026-07", "2026-08", "2026-09"):
         b.decided(person, month, by=world.caseworker)
     db.session.commit()
-    with time_machine.travel(local(NOW), tick=False):
-        with pytest.raises(sanctions.SanctionRefused) as refused:
-            sanctions.send_notice(
-                world.caseworker, person, "2026-09", SanctionKind.REFUSAL, None, MESSAGE
-            )
+    with (
+        time_machine.travel(local(NOW), tick=False),
+        pytest.raises(sanctions.SanctionRefused) as refused,
+    ):
+        sanctions.send_notice(
+            world.caseworker, person, "2026-09", SanctionKind.REFUSAL, None, MESSAGE
+        )
     assert refused.value.codes == ["no_shortfall"]
     assert db.session.query(DecisionNotice).count() == 0
 
