@@ -54,8 +54,17 @@ class PeriodForm(FlaskForm):
         default="",
     )
 
-    def __init__(self, *args, today: date, **kwargs) -> None:
+    unit = SelectField(_l("Enhet"), default="")
+    site = SelectField(_l("Plats"), description=_l("Personer med aktiviteter där."), default="")
+
+    def __init__(self, *args, today: date, units=(), sites=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.unit.choices = [SelectChoice("", _l("Alla enheter"))] + [
+            SelectChoice(str(key), name) for key, name in units
+        ]
+        self.site.choices = [SelectChoice("", _l("Alla platser"))] + [
+            SelectChoice(str(key), name) for key, name in sites
+        ]
         self.month.choices = _month_choices(today)
         if not self.month.data:
             self.month.data = month_key(today)
@@ -64,6 +73,11 @@ class PeriodForm(FlaskForm):
         # A week left over from the previously chosen month: show the whole new month instead.
         if not any(choice.value == self.week.data for choice in self.week.choices):
             self.week.data = ""
+
+    def chosen(self, name: str) -> int | None:
+        """The id picked in the unit or site filter, or None for all."""
+        value = self[name].data
+        return int(value) if value else None
 
 
 class RunForm(FlaskForm):

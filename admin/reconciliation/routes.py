@@ -61,7 +61,8 @@ def _refusal(error: DomainError) -> None:
 @staff_required(StaffRole.CASEWORKER, StaffRole.AUDITOR)
 def index():
     """Counts per status and flag for a month or week; caseworkers also see who."""
-    form = PeriodForm(request.args, today=local_today())
+    filters = services.filter_choices(current_user)
+    form = PeriodForm(request.args, today=local_today(), units=filters.units, sites=filters.sites)
     overview = None
     if form.validate():
         try:
@@ -71,6 +72,8 @@ def index():
                 period,
                 status=request.args.get("status"),
                 page=request.args.get("page", 1, type=int) or 1,
+                unit_id=form.chosen("unit"),
+                site_id=form.chosen("site"),
             )
         except DomainError as error:
             _refusal(error)

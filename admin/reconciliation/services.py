@@ -32,9 +32,12 @@ from portal.models import (
     AttendanceEvent,
     ComplianceResult,
     Person,
+    PlanItem,
+    PlanVersion,
     Site,
     StaffRole,
     StaffUser,
+    Unit,
 )
 
 PAGE_SIZE = 50
@@ -161,10 +164,17 @@ class Overview:
     rows: list[PersonRow] = field(default_factory=list)
     page: int = 1
     has_more: bool = False
+    #: The unit and site filters in force, as query arguments for links.
+    filter_args: dict[str, str] = field(default_factory=dict)
 
     @property
     def missing(self) -> int:
         return self.people_in_scope - self.reconciled
+
+    @property
+    def args(self) -> dict[str, str]:
+        """Query arguments for links that keep the period and the filters."""
+        return {**self.period.args, **self.filter_args}
 
 
 def _minutes(figures: dict[str, Any], names=(*FIGURES, "plan_gap")) -> dict[str, int]:
@@ -172,15 +182,65 @@ def _minutes(figures: dict[str, Any], names=(*FIGURES, "plan_gap")) -> dict[str,
     return {name: round(figures.get(f"{name}_hours", 0) * 60) for name in names}
 
 
-def overview(user: StaffUser, period: Period, status: str | None = None, page: int = 1) -> Overview:
+@dataclass
+class Filters:
+    """The units and sites a user may narrow the dashboard to (id, name)."""
+
+    units: list[tuple[int, str]]
+    sites: list[tuple[int, str]]
+
+
+def filter_choices(user: StaffUser) -> Filters:
+    """Units (auditors: every unit of the municipality) and the municipality's sites."""
+    units = []
+    if user.role == StaffRole.AUDITOR:
+        units = db.session.execute(
+            sa.select(Unit.id, Unit.name)
+            .where(Unit.municipality_id == user.municipality_id)
+            .order_by(Unit.name)
+        ).all()
+    sites = db.session.execute(
+        sa.select(Site.id, Site.name)
+        .where(Site.municipality_id == user.municipality_id)
+        .order_by(Site.name)
+    ).all()
+    return Filters([tuple(u) for u in units], [tuple(s) for s in sites])
+
+
+def _filtered(
+    scope: sa.ColumnElement[bool], unit_id: int | None, site_id: int | None
+) -> sa.ColumnElement[bool]:
+    """The scope narrowed to a unit, and to people planned at a site."""
+    if unit_id is not None:
+        scope = sa.and_(scope, Person.unit_id == unit_id)
+    if site_id is not None:
+        planned_there = (
+            sa.select(PlanVersion.person_id)
+            .join(PlanItem, PlanItem.plan_version_id == PlanVersion.id)
+            .join(Activity, Activity.id == PlanItem.activity_id)
+            .where(Activity.site_id == site_id)
+        )
+        scope = sa.and_(scope, Person.id.in_(planned_there))
+    return scope
+
+
+def overview(
+    user: StaffUser,
+    period: Period,
+    status: str | None = None,
+    page: int = 1,
+    unit_id: int | None = None,
+    site_id: int | None = None,
+) -> Overview:
     """Counts for the user's scope; for caseworkers also the people of one status, paged.
 
     The list shows the chosen status, else the first of shortfall, pending review, ... that
-    has anyone in it.
+    has anyone in it, ranked by unexcused hours (most first) so real cases come first. The
+    unit and site filters narrow counts and list alike.
     """
     from admin.reconciliation.labels import STATUS_ORDER
 
-    scope = _scope(user)
+    scope = _filtered(_scope(user), unit_id, site_id)
     in_period = sa.and_(
         ComplianceResult.period_from == period.start, ComplianceResult.period_to == period.end
     )
@@ -205,6 +265,11 @@ def overview(user: StaffUser, period: Period, status: str | None = None, page: i
         by_flag=dict(sorted(flags.items())),
         computed_at=max((row.computed_at for row in results), default=None),
         evaluated_to=max((row.evaluated_to for row in results if row.evaluated_to), default=None),
+        filter_args={
+            key: str(value)
+            for key, value in (("unit", unit_id), ("site", site_id))
+            if value is not None
+        },
     )
     if not shows_names(user) or not results:
         return found
@@ -221,7 +286,12 @@ def overview(user: StaffUser, period: Period, status: str | None = None, page: i
         )
         .join(Person, Person.id == ComplianceResult.person_id)
         .where(in_period, scope, ComplianceResult.status == status)
-        .order_by(Person.last_name, Person.first_name, Person.id)
+        .order_by(
+            ComplianceResult.unexcused_minutes.desc(),
+            Person.last_name,
+            Person.first_name,
+            Person.id,
+        )
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE + 1)
     ).all()

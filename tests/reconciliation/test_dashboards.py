@@ -320,3 +320,66 @@ def test_running_needs_the_form_token(app, client, world, login, db):
     assert token, "the run form carries a CSRF token"
     resp = client.post("/admin/reconciliation/run", data={**SEPTEMBER, "csrf_token": token[1]})
     assert resp.status_code == 302
+
+
+# --- ranking and filters ----------------------------------------------------------------------
+
+
+def test_people_are_ranked_by_unexcused_hours_not_by_name(client, world, login, db):
+    lang = factories.activity(
+        world.site_a,
+        slots=tuple((day, "09:00", "12:00") for day in range(1, 6)),
+        from_date=date(2026, 8, 1),
+    )
+    missed = {"Anna": 1, "Berit": 4, "Cecilia": 2}  # days missed in the week
+    for name, days in missed.items():
+        person = factories.person(world.municipality, unit=world.unit_a, first_name=name)
+        b.assistance(person, ["2026-07", "2026-08", "2026-09"], world.caseworker)
+        b.plan(person, date(2026, 8, 1), [(lang, [], date(2026, 9, 7), date(2026, 9, 11))])
+        for day in ("2026-09-07", "2026-09-08", "2026-09-09", "2026-09-10")[: 4 - days + 1]:
+            b.visit(person, lang, day, "09:00", "12:00")
+    db.session.commit()
+    reconcile_september(world)
+    db.session.commit()
+    login(world.caseworker)
+    page = text(client.get("/admin/reconciliation/?month=2026-09&status=shortfall"))
+    people = page.split('id="people"', 1)[1]
+    order = sorted(missed, key=people.index)
+    assert order == ["Berit", "Cecilia", "Anna"]
+    assert "flest timmar ogiltig frånvaro först" in people
+
+
+def test_auditor_filters_by_unit_and_site(client, world, login, db, unit_a_people):
+    other_site = factories.activity(
+        world.site_b, slots=((1, "13:00", "15:00"),), from_date=date(2026, 8, 1)
+    )
+    b.plan(world.person_b, date(2026, 8, 1), [(other_site, [], date(2026, 8, 1), None)])
+    db.session.commit()
+    reconcile_september(world)
+    db.session.commit()
+    login(world.auditor)
+    everyone = sum(
+        _status_counts(text(client.get("/admin/reconciliation/?month=2026-09"))).values()
+    )
+    unit_b = _status_counts(
+        text(client.get(f"/admin/reconciliation/?month=2026-09&unit={world.unit_b.id}"))
+    )
+    site_a = _status_counts(
+        text(client.get(f"/admin/reconciliation/?month=2026-09&site={world.site_a.id}"))
+    )
+    assert everyone == 5 and sum(unit_b.values()) == 1
+    assert site_a == {
+        "Brister": 1,
+        "Väntar på prövning": 1,
+        "Uppfyllt": 1,
+        "Undantagen": 0,
+        "Omfattas inte": 0,
+    }
+    # A unit that is not a choice is refused as bad input, never a 500.
+    assert client.get("/admin/reconciliation/?month=2026-09&unit=999999").status_code == 200
+
+
+def test_a_caseworker_has_no_unit_filter_but_a_site_filter(client, world, login, db):
+    login(world.caseworker)
+    page = text(client.get("/admin/reconciliation/?month=2026-09"))
+    assert 'name="unit"' not in page and 'name="site"' in page
