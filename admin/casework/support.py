@@ -16,7 +16,6 @@ import sqlalchemy as sa
 
 from admin.casework import rules
 from admin.casework.services import (
-    OPEN_STATES,
     assessments,
     current_assessment,
     current_month,
@@ -32,9 +31,7 @@ from portal.extensions import db
 from portal.i18n import local_today
 from portal.models import (
     Activity,
-    Application,
     Assessment,
-    Decision,
     DeclinedOffer,
     ExternalOccupation,
     MemberRole,
@@ -155,8 +152,6 @@ class WeekOutlook:
     scheduled: int
     plan_gap: int
     over_full_time: bool
-    #: Months of the week without a decision that the outlook assumes continue.
-    assumed_months: list[str]
 
 
 @dataclass
@@ -173,7 +168,6 @@ class RequirementOutlook:
     month_required_plan: int
     segments: list[Segment]
     weeks: list[WeekOutlook]
-    assumed_months: list[str]
 
 
 def _segments(days) -> list[Segment]:
@@ -203,54 +197,14 @@ def _months_between(start: date, end: date) -> list[str]:
     return months
 
 
-def _assumed_months(person: Person, start: date, end: date) -> list[str]:
-    """Months of the window the outlook assumes are granted: the case is ongoing and they have
-    no decision yet (an open application, or a granted month this month or the month before).
-    """
-    from portal.compliance.reconcile import ASSISTED
-
-    this = current_month(start)
-    prev = rules.month_index(this) - 1
-    decided = dict(
-        db.session.execute(
-            sa.select(Decision.month, Decision.outcome).where(Decision.person_id == person.id)
-        ).all()
-    )
-    has_open = db.session.scalar(
-        sa.select(sa.exists().where(
-            Application.person_id == person.id, Application.state.in_(OPEN_STATES)
-        ))
-    )  # fmt: skip
-    ongoing = has_open or any(
-        outcome in ASSISTED and rules.month_index(month) >= prev
-        for month, outcome in decided.items()
-    )
-    if not ongoing:
-        return []
-    return [m for m in _months_between(start, end) if m not in decided]
-
-
-def _evaluate_with(person: Person, start: date, end: date, assumed: list[str]):
-    """The engine's result, counting ``assumed`` months as months with assistance."""
-    from portal.compliance.engine import evaluate
-    from portal.compliance.reconcile import evaluate_person, scenario_for_person
-    from portal.compliance.scenario import parse_scenario
-
-    if not assumed:
-        return evaluate_person(person, start, end)
-    scenario = scenario_for_person(person, start, end)
-    scenario["assistance_months"] = sorted(set(scenario["assistance_months"]) | set(assumed))
-    return evaluate(parse_scenario(scenario))
-
-
 def requirement_outlook(person: Person, today: date | None = None) -> RequirementOutlook:
     """The requirement for this month and the coming eight weeks, from the rules engine.
 
-    One evaluation covers this month and the eight ISO weeks from this week's Monday. Months
-    without a decision yet are assumed granted when the case is ongoing, so the plan can be
-    built before the decision; the page names those months.
+    One evaluation covers this month and the eight ISO weeks from this week's Monday, over the
+    recorded assistance months only (never assumed ones): the plan builder, the applicant's
+    plan and reconciliation read the same engine the same way.
     """
-    from portal.compliance.reconcile import month_bounds
+    from portal.compliance.reconcile import evaluate_person, month_bounds
 
     today = today or local_today()
     month = current_month(today)
@@ -258,15 +212,13 @@ def requirement_outlook(person: Person, today: date | None = None) -> Requiremen
     monday = today - timedelta(days=today.weekday())
     sunday = monday + timedelta(weeks=OUTLOOK_WEEKS) - timedelta(days=1)
     start, end = min(m_start, monday), max(m_end, sunday)
-    assumed = _assumed_months(person, start, end)
-    result = _evaluate_with(person, start, end, assumed)
+    result = evaluate_person(person, start, end)
     weeks = []
     for week in result.weeks:
         year, number = week.week.split("-W")
         week_monday = date.fromisocalendar(int(year), int(number), 1)
         if not monday <= week_monday <= sunday:
             continue
-        week_months = {current_month(week_monday), current_month(week_monday + timedelta(6))}
         weeks.append(
             WeekOutlook(
                 week=week.week,
@@ -278,7 +230,6 @@ def requirement_outlook(person: Person, today: date | None = None) -> Requiremen
                 scheduled=week.scheduled_minutes,
                 plan_gap=week.plan_gap_minutes,
                 over_full_time=week.over_full_time,
-                assumed_months=sorted(week_months & set(assumed)),
             )
         )
     ahead = _segments(d for d in result.days if d.day >= today)
@@ -293,7 +244,6 @@ def requirement_outlook(person: Person, today: date | None = None) -> Requiremen
         ),
         segments=_segments(d for d in result.days if monday <= d.day <= sunday),
         weeks=weeks,
-        assumed_months=assumed,
     )
 
 

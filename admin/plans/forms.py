@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, TextAreaField
+from wtforms import BooleanField, DateField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from admin.plans.services import MAX_TEXT
@@ -30,6 +30,9 @@ class PlanForm(FlaskForm):
         _l("Uppföljning"),
         description=_l("Datum då ni följer upp planen tillsammans."),
         validators=[InputRequired(_l("Skriv ett datum för uppföljning."))],
+    )
+    accept_under_planned = BooleanField(
+        _l("Spara ändå: jag vet att planen har färre timmar än kravet")
     )
     note = TextAreaField(
         _l("Anteckning (valfritt)"),

@@ -163,6 +163,7 @@ def _save(who, items, form: PlanForm, today) -> _Outcome:
         follow_up_date=form.follow_up_date.data,
         purpose=form.purpose.data,
         note=form.note.data or "",
+        accept_under_planned=form.accept_under_planned.data,
     )
     try:
         saved = services.save_plan(who, items, data, actor_id=current_user.id, today=today)
@@ -176,6 +177,7 @@ def _save(who, items, form: PlanForm, today) -> _Outcome:
             "follow_up_too_early": form.follow_up_date,
             "purpose_missing": form.purpose,
             "text_too_long": form.purpose,
+            "under_planned": form.accept_under_planned,
         }.get(e.code)
         if field is None:
             return _Outcome(items, e.message, "error")

@@ -191,8 +191,8 @@ class PlanCheck:
     weeks: list[WeekLine]
     clashes: list[Clash]
     full_time_minutes_per_week: int
-    #: True when future months without a decision were assumed to have assistance.
-    assumed_assistance: bool
+    #: The first day of the period on which the requirement applies (recorded months only).
+    requirement_from: date | None
     ending: list[DraftItem]
 
     @property
@@ -236,13 +236,12 @@ def planning_period(valid_from: date, weeks: int = PLAN_WEEKS) -> tuple[date, da
 def check_plan(person: Person, items: list[DraftItem], valid_from: date, today: date) -> PlanCheck:
     """Required, external and planned hours per week for the draft, with warnings.
 
-    Runs the engine on the person's scenario with the draft as the plan. Months ahead that
-    have no decision yet are assumed to continue the current assistance (a plan is made for
-    the weeks to come), and the check says so.
+    Runs the engine on the person's scenario with the draft as the plan, over the recorded
+    assistance months only (never assumed ones), so the builder, the assessment page, the
+    applicant's plan and reconciliation agree on when the requirement applies.
     """
     period_from, period_to = planning_period(valid_from)
     scenario = reconcile.scenario_for_person(person, period_from, period_to)
-    assumed = _assume_continued_assistance(scenario, today, period_to)
     scenario["activities"] = _engine_activities(items, valid_from)
     # Attendance and absences belong to the saved plan's activities and do not matter here.
     scenario["attendance"], scenario["absences"], scenario["declined"] = [], [], []
@@ -256,37 +255,13 @@ def check_plan(person: Person, items: list[DraftItem], valid_from: date, today: 
         weeks=_week_lines(result, _af_weeks(person, period_from, period_to)),
         clashes=find_clashes(items, valid_from),
         full_time_minutes_per_week=full_time,
-        assumed_assistance=assumed,
+        requirement_from=next((d.day for d in result.days if d.subject), None),
         ending=[
             item
             for item in items
             if item.activity.to_date is not None and item.activity.to_date < period_to
         ],
     )
-
-
-def _month_index(month: str) -> int:
-    year, number = month.split("-")
-    return int(year) * 12 + int(number) - 1
-
-
-def _month_text(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _assume_continued_assistance(scenario: dict, today: date, period_to: date) -> bool:
-    """Add the months up to period_to when the person has assistance now or last month."""
-    months = scenario.get("assistance_months") or []
-    if not months:
-        return False
-    latest = max(_month_index(m) for m in months)
-    current = today.year * 12 + today.month - 1
-    if latest < current - 1:
-        return False
-    last = period_to.year * 12 + period_to.month - 1
-    added = [_month_text(i) for i in range(latest + 1, last + 1)]
-    scenario["assistance_months"] = sorted({*months, *added})
-    return bool(added)
 
 
 def _engine_activities(items: list[DraftItem], valid_from: date) -> list[dict]:
@@ -461,6 +436,8 @@ class PlanInput:
     follow_up_date: date
     purpose: str
     note: str = ""
+    #: The caseworker confirmed saving a plan with fewer hours than the requirement.
+    accept_under_planned: bool = False
 
 
 def save_plan(
@@ -468,9 +445,11 @@ def save_plan(
 ) -> PlanVersion:
     """Save the draft as the person's next plan version and align their enrolments.
 
-    Every check runs before anything is written. Planned activities get a place (an activity
-    that became full meanwhile is refused with ``activity_full``); activities dropped since the
-    previous version end the day before the new one applies, and their places go to the queue.
+    Every check runs before anything is written. A plan with fewer hours than the requirement
+    in any week needs the caseworker's confirmation (``under_planned``). Planned activities get
+    a place (an activity that became full meanwhile is refused with ``activity_full``);
+    activities dropped since the previous version end the day before the new one applies, and
+    their places go to the queue.
     """
     purpose = data.purpose.strip()
     if not purpose:
@@ -485,6 +464,17 @@ def save_plan(
         raise DomainError(
             "follow_up_too_early", _l("Uppföljningen måste vara efter att planen börjar gälla.")
         )
+    if not data.accept_under_planned:
+        short = check_plan(person, items, data.valid_from, today).under_planned
+        if short:
+            raise DomainError(
+                "under_planned",
+                _l(
+                    "Planen har färre timmar än kravet vecka %(weeks)s. Kryssa i rutan om du "
+                    "vill spara den ändå.",
+                    weeks=", ".join(str(week.number) for week in short),
+                ),
+            )
     _lock_person(person)
     previous = current_version(person)
     if previous is not None and data.valid_from < previous.valid_from:

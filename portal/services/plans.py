@@ -25,7 +25,6 @@ from portal.models import (
     Activity,
     ActivitySession,
     Assessment,
-    ExternalOccupation,
     MunicipalitySettings,
     Person,
     PlanVersion,
@@ -241,17 +240,36 @@ class Hours:
     participation_percent: int
     assessed: bool
     external: Decimal
+    #: Hours a week the plan must fill once the requirement applies (0 when it does not).
     required: Decimal
     planned: Decimal
+    #: The first working day on which the requirement applies, from today on; None if it does
+    #: not apply within the weeks ahead (by the recorded assistance months, as the engine says).
+    requirement_from: date | None = None
+    #: The requirement applies only from a later week than this one.
+    applies_later: bool = False
 
     @property
     def short(self) -> Decimal:
         """How many planned hours are missing (the municipality's task, not the person's)."""
+        if self.requirement_from is None:
+            return Decimal(0)
         return max(Decimal(0), self.required - self.planned)
 
 
+#: How far ahead the plan page looks for the day the requirement starts to apply.
+REQUIREMENT_LOOKAHEAD = timedelta(weeks=8)
+
+
 def weekly_hours(person: Person, plan: PlanVersion | None, today: date) -> Hours:
-    """How many hours a week the person should be in activity, and how many the plan has."""
+    """How many hours a week the person should be in activity, and how many the plan has.
+
+    Whether and from when the requirement applies, and the hours it asks for, come from the
+    rules engine over the recorded assistance months: the same answer as the caseworker's
+    assessment page, the plan builder and reconciliation.
+    """
+    from portal.compliance.reconcile import evaluate_person
+
     settings = db.session.get(MunicipalitySettings, person.municipality_id)
     full_time = Decimal(settings.full_time_hours_per_week) if settings else DEFAULT_FULL_TIME
     assessment = db.session.scalar(
@@ -260,28 +278,16 @@ def weekly_hours(person: Person, plan: PlanVersion | None, today: date) -> Hours
         .order_by(Assessment.valid_from.desc(), Assessment.assessed_at.desc())
         .limit(1)
     )
-    percent = assessment.participation_percent if assessment else 100
-    external = sum(
-        (
-            Decimal(o.hours_per_week)
-            for o in db.session.scalars(
-                sa.select(ExternalOccupation).where(
-                    ExternalOccupation.person_id == person.id,
-                    ExternalOccupation.from_date <= today,
-                    sa.or_(
-                        ExternalOccupation.to_date.is_(None), ExternalOccupation.to_date >= today
-                    ),
-                )
-            )
-        ),
-        Decimal(0),
-    )
-    required = max(Decimal(0), full_time * percent / 100 - external)
+    result = evaluate_person(person, today, today + REQUIREMENT_LOOKAHEAD)
+    first = next((d for d in result.days if d.subject and d.working_day), None)
+    # A subject working day's figures times five: a whole week's hours.
+    required = Decimal(first.required_plan_minutes * 5) / 60 if first else Decimal(0)
+    reference = first or next((d for d in result.days if d.working_day), None)
+    external = Decimal(reference.external_minutes * 5) / 60 if reference else Decimal(0)
     planned = Decimal(0)
     if plan is not None:
         # A typical week: every weekday's sessions, whether or not a holiday falls in it.
-        reference = max(today, plan.valid_from)
-        monday = week_of(reference)
+        monday = week_of(max(today, plan.valid_from))
         minutes = sum(
             session.minutes
             for offset in range(5)
@@ -290,9 +296,11 @@ def weekly_hours(person: Person, plan: PlanVersion | None, today: date) -> Hours
         planned = Decimal(minutes) / 60
     return Hours(
         full_time=full_time,
-        participation_percent=percent,
+        participation_percent=assessment.participation_percent if assessment else 100,
         assessed=assessment is not None,
-        external=external,
+        external=external.quantize(Decimal("0.01")),
         required=required.quantize(Decimal("0.01")),
         planned=planned.quantize(Decimal("0.01")),
+        requirement_from=first.day if first else None,
+        applies_later=first is not None and first.day > week_of(today) + timedelta(days=6),
     )

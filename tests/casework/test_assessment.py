@@ -181,12 +181,19 @@ def test_another_persons_status_is_not_found(client, world, login):
     assert client.post(url, data={"to_date": "2026-09-30"}).status_code == 404
 
 
-def test_requirement_is_mandatory_from_the_third_granted_month(world):
+def test_a_month_without_a_decision_is_never_assumed_granted(world):
     granted(world, "2026-07", "2026-08")
     with time_machine.travel(local(NOW), tick=False):
         outlook = support.requirement_outlook(world.person_a)
-    # September has an open case (August granted) and no decision: assumed to continue.
-    assert "2026-09" in outlook.assumed_months
+    # September has no decision yet: no assistance, so no requirement (one source of truth).
+    assert outlook.now.state == "not_subject"
+    assert all(w.required_plan == 0 for w in outlook.weeks)
+
+
+def test_requirement_is_mandatory_from_the_third_granted_month(world):
+    granted(world, "2026-07", "2026-08", "2026-09", "2026-10", "2026-11")
+    with time_machine.travel(local(NOW), tick=False):
+        outlook = support.requirement_outlook(world.person_a)
     assert outlook.now.state == "mandatory"
     assert [w.week for w in outlook.weeks][:2] == ["2026-W38", "2026-W39"]
     assert len(outlook.weeks) == 8
@@ -194,7 +201,7 @@ def test_requirement_is_mandatory_from_the_third_granted_month(world):
 
 
 def test_requirement_from_a_voluntary_date_and_then_mandatory(world):
-    granted(world, "2026-08", "2026-09")
+    granted(world, "2026-08", "2026-09", "2026-10")
     db.session.add(
         Assessment(
             person_id=world.person_a.id,
@@ -243,7 +250,7 @@ def test_hours_the_plan_must_fill_follow_participation_and_external_hours(client
 
 
 def test_exemptions_by_reason_kind(world, db):
-    granted(world, "2026-07", "2026-08", "2026-09")
+    granted(world, "2026-07", "2026-08", "2026-09", "2026-10", "2026-11")
     b.child(world.person_a, date(2026, 3, 15))
     db.session.add(
         PersonStatus(
@@ -299,5 +306,5 @@ def test_full_sickness_compensation_is_shown_as_an_exemption(client, world, logi
 def test_no_requirement_without_assistance(world):
     with time_machine.travel(local(NOW), tick=False):
         outlook = support.requirement_outlook(world.person_a)
-    assert outlook.now.state == "not_subject" and outlook.assumed_months == []
+    assert outlook.now.state == "not_subject"
     assert all(w.required_plan == 0 for w in outlook.weeks)

@@ -24,14 +24,14 @@ def _add(items, activity, person, sessions=()):
     return services.add_item(items, activity, sessions, person)
 
 
-def test_required_hours_are_full_time_for_four_weeks_and_assume_assistance_goes_on(rctx, world):
+def test_required_hours_follow_the_granted_months_only(rctx, world):
     person = subject_person(world)
     check = _check(person, [])
     assert [w.week for w in check.weeks] == ["2026-W37", "2026-W38", "2026-W39", "2026-W40"]
-    assert [w.required for w in check.weeks] == [HOURS_40] * 4
-    assert [w.gap for w in check.weeks] == [HOURS_40] * 4
-    # Week 40 reaches into October, which has no decision yet.
-    assert check.assumed_assistance is True
+    # Week 40 reaches into October, which has no decision yet: only 28-30 September count.
+    assert [w.required for w in check.weeks] == [HOURS_40] * 3 + [3 * 8 * 60]
+    assert [w.gap for w in check.weeks] == [HOURS_40] * 3 + [3 * 8 * 60]
+    assert check.requirement_from == date(2026, 9, 7)
     assert check.full_time_minutes_per_week == HOURS_40
     assert not check.filled
 
@@ -48,7 +48,7 @@ def test_external_hours_and_participation_lower_what_must_be_planned(rctx, world
 def test_no_assistance_means_nothing_to_plan_and_says_why(rctx, world):
     person = factories.person(world.municipality, unit=world.unit_a)
     check = _check(person, [])
-    assert check.assumed_assistance is False
+    assert check.requirement_from is None
     assert all(w.required == 0 and w.subject_working_days == 0 for w in check.weeks)
     assert {w.no_requirement_reason for w in check.weeks} == {"Inget beviljat försörjningsstöd"}
 
@@ -60,7 +60,7 @@ def test_requirement_not_yet_mandatory_is_explained(rctx, world):
 
 
 def test_adding_activities_until_the_hours_are_filled(rctx, world):
-    person = subject_person(world)
+    person = subject_person(world, months=("2026-07", "2026-08", "2026-09", "2026-10"))
     acts = activities(world)
     items = _add([], acts["lang"], person)
     items = _add(items, acts["jobs"], person)
@@ -222,6 +222,8 @@ def _input(**kw):
         "valid_from": TODAY,
         "follow_up_date": TODAY + timedelta(weeks=6),
         "purpose": "Stärka svenskan och söka jobb inom handel.",
+        # Most tests save partial plans; the confirmation has tests of its own below.
+        "accept_under_planned": True,
     }
     data.update(kw)
     return services.PlanInput(**data)
@@ -334,3 +336,38 @@ def test_calculation_starts_today_for_absurd_dates():
     assert services.calculation_start(None, TODAY) == TODAY
     assert services.calculation_start(date(9999, 12, 31), TODAY) == TODAY
     assert services.calculation_start(date(2026, 9, 1), TODAY) == date(2026, 9, 1)
+
+
+def test_a_plan_under_the_required_hours_needs_a_confirmation(rctx, world):
+    person = subject_person(world)
+    acts = activities(world)
+    items = _add([], acts["lang"], person)  # 15 of 40 hours a week
+    with pytest.raises(DomainError) as refused:
+        services.save_plan(
+            person, items, _input(accept_under_planned=False), actor_id=world.caseworker.id,
+            today=TODAY,
+        )  # fmt: skip
+    assert refused.value.code == "under_planned"
+    assert "37, 38, 39, 40" in str(refused.value.message)
+    assert db_count(PlanVersion) == 0
+    saved = services.save_plan(
+        person, items, _input(accept_under_planned=True), actor_id=world.caseworker.id,
+        today=TODAY,
+    )  # fmt: skip
+    assert saved.version == 1
+
+
+def test_no_confirmation_where_the_requirement_does_not_apply(rctx, world):
+    person = factories.person(world.municipality, unit=world.unit_a)  # no assistance
+    items = _add([], activities(world)["lang"], person)
+    saved = services.save_plan(
+        person, items, _input(accept_under_planned=False), actor_id=world.caseworker.id,
+        today=TODAY,
+    )  # fmt: skip
+    assert saved.version == 1
+
+
+def db_count(model) -> int:
+    from portal.extensions import db
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))

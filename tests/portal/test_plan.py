@@ -63,8 +63,14 @@ def test_a_bad_week_is_404(client, world, alma):
     assert client.get("/plan?vecka=nonsense").status_code == 404
 
 
+def _granted(world, *months):
+    for month in months:
+        pf.decision(pf.application(world.person_a, month), world.caseworker)
+
+
 def test_required_and_planned_hours_are_explained(client, world, now, login):
     _plan_world(world)
+    _granted(world, "2026-01", "2026-02", "2026-03", "2026-04", "2026-05")
     db.session.add(
         Assessment(
             person_id=world.person_a.id,
@@ -94,8 +100,31 @@ def test_required_and_planned_hours_are_explained(client, world, now, login):
 
 def test_weekly_hours_without_assessment_default_to_full_time(world, app):
     plan = _plan_world(world)
+    _granted(world, "2026-01", "2026-02", "2026-03", "2026-04", "2026-05")
     hours = plans.weekly_hours(world.person_a, plan, date(2026, 3, 10))
     assert (hours.required, hours.planned, hours.assessed) == (Decimal(40), Decimal(9), False)
+    assert hours.requirement_from == date(2026, 3, 10) and not hours.applies_later
+
+
+def test_the_plan_page_agrees_with_the_engine_on_when_the_requirement_applies(
+    client, world, now, login
+):
+    """Granted January and February only: March has no decision, so nothing applies yet."""
+    _plan_world(world)
+    _granted(world, "2026-01", "2026-02")
+    db.session.commit()
+    login(world.person_a)
+    page = client.get("/plan").get_data(as_text=True)
+    assert "Aktivitetskravet gäller inte dig just nu." in page
+    assert "Därför ska du vara i aktivitet" not in page
+    assert "timmar färre än du ska ha" not in page
+
+
+def test_a_requirement_from_a_later_week_is_dated(world, app):
+    plan = _plan_world(world)
+    _granted(world, "2026-02", "2026-03", "2026-04")
+    hours = plans.weekly_hours(world.person_a, plan, date(2026, 3, 10))
+    assert hours.requirement_from == date(2026, 4, 1) and hours.applies_later
 
 
 def test_acknowledge_the_plan(client, world, now, login):
