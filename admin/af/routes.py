@@ -14,7 +14,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from admin.af import services
-from admin.af.adapters import MAX_FILE_BYTES, FileExchange
+from admin.af.adapters import (
+    CSV_EXPORT_COLUMNS,
+    CSV_IMPORT_COLUMNS,
+    MAX_FILE_BYTES,
+    FileExchange,
+)
 from admin.af.forms import ConfirmImportForm, ExportForm, ImportForm
 from portal import nav
 from portal.access import staff_required
@@ -58,6 +63,18 @@ def _page(import_form=None, export_form=None, report=None, confirm=None, error=N
 def index():
     """Read a file from AF, or download what AF may ask for."""
     return _page()
+
+
+@bp.get("/filformat")
+@staff_required(CASEWORKER)
+def file_format():
+    """The file formats of the exchange, as a page a caseworker can read and print."""
+    return render_template(
+        "af/format.html",
+        import_columns=";".join(CSV_IMPORT_COLUMNS),
+        export_columns=";".join(CSV_EXPORT_COLUMNS),
+        max_megabytes=MAX_FILE_BYTES // (1024 * 1024),
+    )
 
 
 @bp.post("/import")

@@ -872,8 +872,9 @@ class SearchResult:
 def search_people(user: StaffUser, query: str) -> SearchResult:
     """Find people of the caseworker's unit by name or personnummer (audited per hit).
 
-    A query that is a valid personnummer matches that number exactly; anything else matches
-    every word against first and last names.
+    A query that is a valid personnummer matches that number exactly; a birth date
+    (ÅÅÅÅMMDD or ÅÅMMDD) or a number without the century (ÅÅMMDDNNNN) matches the personnummer
+    it begins or ends; anything else matches every word against first and last names.
     """
     from portal.personnummer import InvalidPersonnummer, parse
 
@@ -884,7 +885,11 @@ def search_people(user: StaffUser, query: str) -> SearchResult:
         by_pnr = True
         stmt = base.join(PersonIdentity).where(PersonIdentity.personnummer == pnr)
     except InvalidPersonnummer:
-        by_pnr = False
+        pattern = _partial_personnummer(query)
+        by_pnr = pattern is not None
+        if by_pnr:
+            stmt = base.join(PersonIdentity).where(PersonIdentity.personnummer.like(pattern))
+            return _search_result(stmt, by_pnr)
         words = [w for w in query.split() if w][:4]
         if not words:
             return SearchResult([], False, False)
@@ -897,6 +902,18 @@ def search_people(user: StaffUser, query: str) -> SearchResult:
                     sa.func.lower(Person.last_name).like(pattern, escape="\\"),
                 )
             )
+    return _search_result(stmt, by_pnr)
+
+
+def _partial_personnummer(query: str) -> str | None:
+    """A LIKE pattern for part of a personnummer: a birth date, or the number without century."""
+    digits = query.replace("-", "").replace("+", "").replace(" ", "")
+    if not digits.isdigit():
+        return None
+    return {8: f"{digits}%", 6: f"__{digits}%", 10: f"__{digits}"}.get(len(digits))
+
+
+def _search_result(stmt, by_pnr: bool) -> SearchResult:
     people = list(db.session.scalars(stmt.order_by(Person.last_name, Person.first_name).limit(51)))
     for person in people[:50]:
         audit.record(

@@ -41,6 +41,18 @@ def test_only_caseworkers(client, world, login, who):
     assert client.get("/admin/af/export?month=2026-09").status_code == 403
     assert _upload(client, json_file()).status_code == 403
     assert client.post("/admin/af/import/confirm", data={"token": "x"}).status_code == 403
+    assert client.get("/admin/af/filformat").status_code == 403
+
+
+def test_the_file_format_is_a_page_linked_from_the_exchange(client, world, login):
+    from admin.af.adapters import CSV_IMPORT_COLUMNS
+
+    login(world.caseworker)
+    page = client.get("/admin/af/").get_data(as_text=True)
+    assert "docs/af-format.md" not in page and "/admin/af/filformat" in page
+    page = client.get("/admin/af/filformat").get_data(as_text=True)
+    assert ";".join(CSV_IMPORT_COLUMNS) in page and "aktivitetsportalen-af/1" in page
+    assert "för socialtjänstens personal" in page
 
 
 def test_preview_then_confirm(client, world, login, db):

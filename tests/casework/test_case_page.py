@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pytest
+
 from portal.extensions import db
 from portal.personnummer import masked
 from tests import factories
@@ -74,6 +76,21 @@ def test_search_by_personnummer_is_a_post_and_exact(client, world, login):
     assert "Ingen person i din enhet" in page and world.person_b.full_name not in page
     # The form never puts the query in the address.
     assert 'method="post"' in text(client.get("/admin/cases/search"))
+
+
+@pytest.mark.parametrize("part", ["date8", "date6", "no_century"])
+def test_search_by_part_of_a_personnummer(client, world, login, part):
+    db.session.commit()
+    login(world.caseworker)
+    pnr = world.person_a.identity.personnummer
+    query = {"date8": pnr[:8], "date6": pnr[2:8], "no_century": pnr[2:]}[part]
+    page = text(client.post("/admin/cases/search", data={"query": query}))
+    assert world.person_a.full_name in page
+    assert audit_rows(action="search")[0].why == "personnummer"
+    # Another unit's person with the same birth date is never found.
+    other = world.person_b.identity.personnummer
+    page = text(client.post("/admin/cases/search", data={"query": other[:8]}))
+    assert world.person_b.full_name not in page
 
 
 def test_search_needs_a_query_and_treats_wildcards_as_text(client, world, login):
