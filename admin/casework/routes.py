@@ -34,7 +34,7 @@ from portal.models import (
     StaffRole,
     StatusKind,
 )
-from portal.services import vocab
+from portal.services import applications, vocab
 
 bp = Blueprint("casework", __name__, template_folder="templates")
 
@@ -145,7 +145,13 @@ def decide(ref: str):
                     "reasons_required": "reasons",
                 },
             )
-    return render_template("casework/decide.html", view=view, form=form)
+    return render_template(
+        "casework/decide.html",
+        view=view,
+        form=form,
+        estimate=applications.estimate_for(view.application, view.person),
+        vocab=vocab,
+    )
 
 
 @bp.get("/applications/<ref>/attachments/<attachment_ref>")

@@ -296,3 +296,17 @@ def test_queue_filters_decided_and_unknown_filter_falls_back(client, world, logi
     login(world.caseworker)
     assert "Alma" in text(client.get("/admin/cases/?state=decided"))
     assert "Alma" not in text(client.get("/admin/cases/?state=nonsense"))
+
+
+def test_the_decision_page_shows_the_norm_calculation_the_applicant_saw(client, world, login):
+    from tests.portal import factories as pf
+
+    pf.norm_year(2019)
+    world.municipality.settings.norm_year = 2019
+    app = b.application(world.person_a, "2026-09")
+    db.session.commit()
+    login(world.caseworker)
+    page = text(client.get(f"/admin/cases/applications/{app.public_ref}/decision"))
+    assert "Beräkning mot riksnormen" in page
+    assert "Normen för hushållet (riksnormen 2019)" in page
+    assert "Uppskattat försörjningsstöd" in page
