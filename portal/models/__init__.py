@@ -25,6 +25,7 @@ from portal.models.checkin import (
 )
 from portal.models.enums import *  # noqa: F403
 from portal.models.guards import AppendOnlyViolation
+from portal.models.notices import ContactVerification, NoticeSetting, PortalMessage
 from portal.models.organisation import (
     IntakeRule,
     Municipality,
@@ -76,6 +77,9 @@ __all__ = [
     "StaffUser",
     "Unit",
     "IntakeRule",
+    "ContactVerification",
+    "NoticeSetting",
+    "PortalMessage",
     "UtcDateTime",
     "user_site",
     "utcnow",
