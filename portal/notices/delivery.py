@@ -122,6 +122,7 @@ def send_queued(
     sms: SmsAdapter | None = None,
     max_attempts: int = MAX_ATTEMPTS,
     limit: int = 1000,
+    batch: int = BATCH,
 ) -> SendSummary:
     """Deliver every due row once (at most ``limit``), then return what happened.
 
@@ -136,7 +137,7 @@ def send_queued(
     try:
         while handled < limit:
             moment = now or utcnow()
-            ids = claim(moment, min(BATCH, limit - handled))
+            ids = claim(moment, min(batch, limit - handled))
             if not ids:
                 break
             for row_id in ids:
@@ -155,7 +156,7 @@ def send_queued(
                 db.session.commit()
                 handled += 1
     finally:
-        mailer.close() if hasattr(mailer, "close") else None
+        mailer.close()
     return summary
 
 

@@ -70,6 +70,13 @@ def _long_day(iso: str | None) -> str:
     return format_date(date.fromisoformat(iso), "d MMMM yyyy") if iso else ""
 
 
+def _month(key: str | None) -> str:
+    if not key:
+        return ""
+    year, month = key.split("-")
+    return format_date(date(int(year), int(month), 1), "LLLL yyyy")
+
+
 def portal_text(kind: str, params: dict, link: str | None) -> PortalText:
     """The title and text of a portal message in the current language."""
     p = params
@@ -112,7 +119,7 @@ def portal_text(kind: str, params: dict, link: str | None) -> PortalText:
             _(
                 "Det finns ett beslut om din ansökan för %(month)s. Du kan läsa beslutet och "
                 "skälen för det under Ansökan.",
-                month=p.get("month_label", p.get("month", "")),
+                month=_month(p.get("month")),
             ),
             link,
             _("Läs beslutet"),

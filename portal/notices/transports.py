@@ -90,9 +90,9 @@ class SmtpMailer:
         message["Subject"] = subject
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = make_msgid(domain=self.sender.partition("@")[2] or None)
-        message["Content-Language"] = language
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(body)
+        message["Content-Language"] = language  # after set_content, which drops Content-*
         try:
             self._connect().send_message(message)
         except smtplib.SMTPRecipientsRefused as error:

@@ -1,0 +1,146 @@
+"""The sender against a real SMTP server in the test process (aiosmtpd)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal.models import OutboxMessage, OutboxStatus, utcnow
+from portal.notices import notify
+from portal.notices.delivery import backoff, send_queued
+from tests.conftest import TEST_DATABASE_URL
+from tests.notices.conftest import verified
+
+
+def _rows(db):
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_notices_arrive_with_recipient_subject_and_language(world, db, smtp):
+    alma = verified(world.person_a, email="alma@example.se", language="sv")
+    bashir = verified(world.person_b, email="bashir@example.se", language="en")
+    notify(None, alma, "absence_decision", key="a", date="2026-12-01")
+    notify(None, bashir, "absence_decision", key="b", date="2026-12-01")
+    db.session.commit()
+
+    summary = send_queued()
+
+    assert (summary.sent, summary.retrying, summary.failed) == (2, 0, 0)
+    got = {tuple(to): message for to, message in smtp.wait_for(2)}
+    sv, en = got[("alma@example.se",)], got[("bashir@example.se",)]
+    assert sv["Subject"] == "Nytt meddelande i Aktivitetsportalen"
+    assert sv["Content-Language"] == "sv" and sv["From"] == "aktivitetsportalen@kommun.test"
+    assert "Du har fått ett nytt meddelande" in sv.get_content()
+    assert en["Subject"] == "New message in Aktivitetsportalen"
+    assert en["Content-Language"] == "en"
+    assert "You have a new message" in en.get_content()
+    assert all(r.status == OutboxStatus.SENT and r.sent_at and r.attempts == 1 for r in _rows(db))
+    # Sending again sends nothing.
+    assert send_queued().sent == 0
+    assert len(smtp.inbox.messages) == 2
+
+
+def test_a_server_that_is_down_leaves_them_queued_and_they_arrive_once_when_it_is_back(
+    world, db, smtp_port
+):
+    from tests.notices.conftest import SmtpServer
+
+    alma = verified(world.person_a, email="alma@example.se")
+    notify(None, alma, "absence_decision", key="a", date="2026-12-01")
+    db.session.commit()
+    now = utcnow()
+
+    down = send_queued(now)  # nothing listens on the port
+    assert (down.sent, down.retrying) == (0, 1)
+    (row,) = _rows(db)
+    assert row.status == OutboxStatus.QUEUED and row.attempts == 1
+    assert row.next_attempt_at == now + backoff(1) and "smtp" in row.last_error
+    # Before the backoff has passed, nothing is tried.
+    assert send_queued(now + timedelta(seconds=30)).retrying == 0
+
+    server = SmtpServer(smtp_port)
+    server.start()
+    try:
+        back = send_queued(now + timedelta(minutes=2))
+        again = send_queued(now + timedelta(hours=1))
+        assert (back.sent, again.sent) == (1, 0)
+        assert len(server.wait_for(1)) == 1
+        (row,) = _rows(db)
+        assert row.status == OutboxStatus.SENT and row.attempts == 2 and row.last_error == ""
+    finally:
+        server.stop()
+
+
+def test_backoff_doubles_and_the_message_fails_after_the_limit(world, db):
+    alma = verified(world.person_a, email="alma@example.se")
+    notify(None, alma, "absence_decision", key="a", date="2026-12-01")
+    db.session.commit()
+    assert [backoff(n) for n in (1, 2, 3, 4)] == [timedelta(minutes=m) for m in (1, 2, 4, 8)]
+    assert backoff(30) == timedelta(hours=6)
+    now = utcnow()
+    for attempt in range(1, 4):
+        summary = send_queued(now, max_attempts=3)
+        now += backoff(attempt)
+    assert summary.failed == 1
+    (row,) = _rows(db)
+    assert row.status == OutboxStatus.FAILED and row.attempts == 3
+    assert send_queued(now + timedelta(days=1)).failed == 0  # a failed message is left alone
+
+
+def test_a_refused_recipient_fails_at_once(world, db, smtp):
+    class Refusing:
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            return "550 No such user"
+
+    smtp.stop()
+    smtp.inbox = Refusing()
+    smtp.start()
+    alma = verified(world.person_a, email="nobody@example.se")
+    notify(None, alma, "absence_decision", key="a", date="2026-12-01")
+    db.session.commit()
+    assert send_queued().failed == 1
+    (row,) = _rows(db)
+    assert row.status == OutboxStatus.FAILED and row.last_error == "recipient refused"
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL (TEST_DATABASE_URL)")
+def test_two_senders_at_once_send_each_message_exactly_once(app, world, db, smtp):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("FOR UPDATE SKIP LOCKED is PostgreSQL's")
+    from tests import factories
+
+    people = [
+        verified(factories.person(world.municipality), email=f"p{i}@example.se") for i in range(30)
+    ]
+    for person in people:
+        notify(None, person, "absence_decision", key="a", date="2026-12-01")
+    db.session.commit()
+
+    start = threading.Barrier(2)
+    summaries, errors = [], []
+
+    def sender():
+        try:
+            with app.app_context():
+                start.wait()
+                summaries.append(send_queued(batch=3))
+                from portal.extensions import db as thread_db
+
+                thread_db.session.remove()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    assert sum(s.sent for s in summaries) == 30
+    received = [to[0] for to, _ in smtp.wait_for(30)]
+    assert sorted(received) == sorted(f"p{i}@example.se" for i in range(30))
+    assert all(r.status == OutboxStatus.SENT and r.attempts == 1 for r in _rows(db))
