@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, StringField
+from wtforms import EmailField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 
@@ -14,10 +14,10 @@ class ContactForm(FlaskForm):
     choice = RadioField(
         _l("Hur vill du få besked om nya meddelanden?"),
         choices=[
-            ("none", _l("Bara här i portalen")),
-            ("email", _l("E-post")),
-            ("sms", _l("Sms")),
-            ("both", _l("Både e-post och sms")),
+            SelectChoice("none", _l("Bara här i portalen")),
+            SelectChoice("email", _l("E-post")),
+            SelectChoice("sms", _l("Sms")),
+            SelectChoice("both", _l("Både e-post och sms")),
         ],
         validators=[DataRequired(_l("Välj hur du vill få besked."))],
         description=_l(
