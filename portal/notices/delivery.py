@@ -14,6 +14,7 @@ after each message, because a message handed to the SMTP server cannot be taken 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -86,6 +87,20 @@ def claim(now: datetime, limit: int = BATCH) -> list[int]:
     return sorted(claimed)
 
 
+def release(ids: list[int], now: datetime) -> None:
+    """Hand claimed rows back to the queue, due at once (only rows still under this claim)."""
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.status == OutboxStatus.QUEUED,
+            OutboxMessage.next_attempt_at == now + LEASE,
+        )
+        .values(next_attempt_at=now)
+    )
+    db.session.commit()
+
+
 def _language(row: OutboxMessage) -> str:
     if row.person_id is None:
         return "sv"
@@ -140,7 +155,13 @@ def send_queued(
             ids = claim(moment, min(batch, limit - handled))
             if not ids:
                 break
-            for row_id in ids:
+            claimed_at = time.monotonic()
+            for position, row_id in enumerate(ids):
+                if time.monotonic() - claimed_at > LEASE.total_seconds() / 2:
+                    # Slow transports: give the rest back before the lease could run out and
+                    # another sender take them while this one still holds them.
+                    release(ids[position:], moment)
+                    break
                 row = db.session.get(OutboxMessage, row_id)
                 try:
                     deliver(row, mailer, sms)

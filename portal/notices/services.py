@@ -213,6 +213,11 @@ def notify(session: Session | None, person: Person, kind: str, *, key: str, **co
     if not kind_enabled(person.municipality_id, kind, session):
         return
     params = {name: _json_value(value) for name, value in context.items()}
+    link = params.get("link")
+    if link is not None and (
+        not isinstance(link, str) or not link.startswith("/") or link.startswith("//")
+    ):
+        raise ValueError("a notice's link must be a local path such as /ansokan/REF")
     base_key = dedupe_key(kind, person.id, key)
     created = insert_ignoring_duplicates(
         session,
@@ -221,11 +226,10 @@ def notify(session: Session | None, person: Person, kind: str, *, key: str, **co
     )
     if created is None:
         return  # notified before: neither the message nor its e-mail/SMS again
-    endpoint = OUTBOX_ENDPOINTS.get(kind, MESSAGES_ENDPOINT)
-    link = external_url(endpoint)
+    url = external_url(OUTBOX_ENDPOINTS.get(kind, MESSAGES_ENDPOINT))
     for channel, address in delivery_channels(person, session):
         with force_locale(person.language or "sv"):
-            text = outbox_text(kind, params, link, channel.value)
+            text = outbox_text(kind, params, url, channel.value)
         queue_outbox(
             session,
             person_id=person.id,

@@ -144,3 +144,42 @@ def test_two_senders_at_once_send_each_message_exactly_once(app, world, db, smtp
     received = [to[0] for to, _ in smtp.wait_for(30)]
     assert sorted(received) == sorted(f"p{i}@example.se" for i in range(30))
     assert all(r.status == OutboxStatus.SENT and r.attempts == 1 for r in _rows(db))
+
+
+def test_a_slow_sender_gives_back_what_it_cannot_send_within_its_lease(world, db, monkeypatch):
+    from portal.notices import delivery
+    from tests import factories
+
+    monkeypatch.setattr(delivery, "LEASE", timedelta(seconds=0.2))
+    for i in range(3):
+        person = verified(factories.person(world.municipality), email=f"p{i}@example.se")
+        notify(None, person, "absence_decision", key="a", date="2026-12-01")
+    db.session.commit()
+    released = []
+    real_release = delivery.release
+
+    def spy(ids, now):
+        released.append(list(ids))
+        real_release(ids, now)
+
+    monkeypatch.setattr(delivery, "release", spy)
+
+    class SlowMailer:
+        def __init__(self):
+            self.sent = []
+
+        def send(self, to, subject, body, language):
+            import time
+
+            time.sleep(0.15)
+            self.sent.append(to)
+
+        def close(self):
+            pass
+
+    mailer = SlowMailer()
+    summary = send_queued(mailer=mailer)
+    assert summary.sent == 3
+    assert sorted(mailer.sent) == ["p0@example.se", "p1@example.se", "p2@example.se"]
+    assert released  # the rest of a batch went back to the queue and was claimed again
+    assert all(r.status == OutboxStatus.SENT and r.attempts == 1 for r in _rows(db))

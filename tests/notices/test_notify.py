@@ -111,3 +111,14 @@ def test_long_keys_are_shortened_to_fit(world, db):
     notify(None, person, "absence_decision", key="x" * 300, date="2026-12-01")
     assert len(_outbox(db)) == 1
     assert len(_outbox(db)[0].dedupe_key) <= 120
+
+
+def test_a_link_given_by_the_caller_must_be_a_local_path(app, world, db):
+    person = world.person_a
+    notify(None, person, "intended_decision", key="k", reply_by="2026-12-14", link="/ansokan/abc")
+    message = db.session.scalars(sa.select(PortalMessage)).one()
+    with app.test_request_context():
+        assert notices.render(message).link == "/ansokan/abc"
+    for bad in ("https://evil.example/", "//evil.example/x", "ansokan"):
+        with pytest.raises(ValueError):
+            notify(None, person, "intended_decision", key=bad, reply_by="2026-12-14", link=bad)
