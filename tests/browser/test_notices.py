@@ -75,3 +75,35 @@ def test_applicant_chooses_channels_verifies_the_number_and_reads_a_message(
     expect(page.get_by_role("link", name=re.compile(r"^Meddelanden$"))).to_be_visible()
     page.get_by_role("link", name="Läs planen").click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+def test_administrator_sees_failed_deliveries_and_switches_a_kind_off(
+    live_server, world, desktop, axe_check, shot
+):
+    from portal.models import OutboxStatus
+    from tests.browser.conftest import sign_in_staff
+    from tests.notices.conftest import verified
+
+    alma = verified(world.person_a, email="alma@example.se")
+    notify(None, alma, "absence_decision", key="a", date="2026-12-01")
+    row = db.session.scalars(sa.select(OutboxMessage)).one()
+    row.status, row.attempts, row.last_error = (
+        OutboxStatus.FAILED,
+        8,
+        "smtp: SMTPServerDisconnected",
+    )
+    db.session.commit()
+    page = desktop
+    sign_in_staff(page, live_server, world.admin)
+    page.get_by_role("link", name="Utskick").first.click()
+    expect(page.get_by_role("heading", name="Utskick", level=1)).to_be_visible()
+    expect(page.locator("table")).to_contain_text("a…@example.se")
+    axe_check(page, "failed deliveries")
+    page.get_by_label("Saknad incheckning").uncheck()
+    page.get_by_role("button", name="Spara").click()
+    expect(page.locator(".notice-success")).to_contain_text("Inställningarna är sparade.")
+    expect(page.get_by_label("Saknad incheckning")).not_to_be_checked()
+    page.get_by_role("button", name="Försök igen").click()
+    expect(page.locator("main")).to_contain_text("Inga meddelanden har misslyckats.")
+    axe_check(page, "after retry")
+    shot(page, "admin")

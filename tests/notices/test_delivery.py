@@ -183,3 +183,15 @@ def test_a_slow_sender_gives_back_what_it_cannot_send_within_its_lease(world, db
     assert sorted(mailer.sent) == ["p0@example.se", "p1@example.se", "p2@example.se"]
     assert released  # the rest of a batch went back to the queue and was claimed again
     assert all(r.status == OutboxStatus.SENT and r.attempts == 1 for r in _rows(db))
+
+
+def test_flask_notices_send_delivers_once_and_says_what_it_did(runner, world, db, smtp):
+    alma = verified(world.person_a, email="alma@example.se")
+    notify(None, alma, "absence_decision", key="a", date="2026-12-01")
+    db.session.commit()
+    first = runner.invoke(args=["notices", "send"])
+    second = runner.invoke(args=["notices", "send"])
+    assert first.exit_code == 0, first.output
+    assert "sent 1, retrying later 0, failed 0" in first.output
+    assert "sent 0, retrying later 0, failed 0" in second.output
+    assert [to for to, _ in smtp.wait_for(1)] == [["alma@example.se"]]
