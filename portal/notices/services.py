@@ -239,7 +239,7 @@ def notify(session: Session | None, person: Person, kind: str, *, key: str, **co
             text=text,
             key=dedupe_key(base_key, channel.value),
         )
-    log.info("notice %s queued for person %s", kind, person.public_ref)
+    log.debug("notice %s queued", kind)
 
 
 def notify_staff(
