@@ -148,6 +148,7 @@ def send_queued(
     mailer = mailer or mailer_from_config(config)
     sms = sms or sms_from_config(config)
     summary = SendSummary()
+    unavailable: set[Channel] = set()
     handled = 0
     try:
         while handled < limit:
@@ -163,9 +164,18 @@ def send_queued(
                     release(ids[position:], moment)
                     break
                 row = db.session.get(OutboxMessage, row_id)
+                if row.channel in unavailable:
+                    # Its server is down: wait with the others, without counting an attempt.
+                    row.next_attempt_at = moment + BACKOFF_BASE
+                    summary.retrying += 1
+                    db.session.commit()
+                    handled += 1
+                    continue
                 try:
                     deliver(row, mailer, sms)
                 except DeliveryError as error:
+                    if error.unavailable:
+                        unavailable.add(row.channel)
                     outcome = _record(row, error, moment, max_attempts)
                     log.warning(
                         "outbox %s (%s, %s) not delivered: %s", row.id, row.kind, row.channel,

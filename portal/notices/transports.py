@@ -26,10 +26,13 @@ TIMEOUT = 10
 class DeliveryError(Exception):
     """A message could not be delivered now (or, if ``permanent``, ever)."""
 
-    def __init__(self, reason: str, permanent: bool = False):
+    def __init__(self, reason: str, permanent: bool = False, unavailable: bool = False):
         super().__init__(reason)
         self.reason = reason[:300]
         self.permanent = permanent
+        #: The server or provider itself could not be reached: the rest of the run's messages
+        #: on this channel wait too, instead of each waiting out its own timeout.
+        self.unavailable = unavailable
 
 
 def mask(address: str) -> str:
@@ -94,7 +97,11 @@ class SmtpMailer:
         message.set_content(body)
         message["Content-Language"] = language  # after set_content, which drops Content-*
         try:
-            self._connect().send_message(message)
+            smtp = self._connect()
+        except (smtplib.SMTPException, OSError) as error:
+            raise DeliveryError(f"smtp: {type(error).__name__}", unavailable=True) from error
+        try:
+            smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as error:
             self.close()
             raise DeliveryError("recipient refused", permanent=True) from error
@@ -164,13 +171,17 @@ class HttpSmsAdapter:
                 f"sms provider: HTTP {error.code}", permanent=error.code in self.PERMANENT
             ) from error
         except TimeoutError as error:
-            raise DeliveryError("sms provider: timeout") from error
+            raise DeliveryError("sms provider: timeout", unavailable=True) from error
         except urllib.error.URLError as error:
             if isinstance(error.reason, TimeoutError):
-                raise DeliveryError("sms provider: timeout") from error
-            raise DeliveryError(f"sms provider: {type(error.reason).__name__}") from error
+                raise DeliveryError("sms provider: timeout", unavailable=True) from error
+            raise DeliveryError(
+                f"sms provider: {type(error.reason).__name__}", unavailable=True
+            ) from error
         except OSError as error:
-            raise DeliveryError(f"sms provider: {type(error).__name__}") from error
+            raise DeliveryError(
+                f"sms provider: {type(error).__name__}", unavailable=True
+            ) from error
 
 
 class LoggingSmsAdapter:

@@ -195,3 +195,26 @@ def test_flask_notices_send_delivers_once_and_says_what_it_did(runner, world, db
     assert "sent 1, retrying later 0, failed 0" in first.output
     assert "sent 0, retrying later 0, failed 0" in second.output
     assert [to for to, _ in smtp.wait_for(1)] == [["alma@example.se"]]
+
+
+def test_while_the_server_is_down_the_rest_wait_without_each_trying(world, db, smtp_port):
+    from tests import factories
+    from tests.notices.conftest import SmtpServer
+
+    for i in range(3):
+        person = verified(factories.person(world.municipality), email=f"p{i}@example.se")
+        notify(None, person, "absence_decision", key="a", date="2026-12-01")
+    db.session.commit()
+    now = utcnow()
+    down = send_queued(now)
+    assert (down.sent, down.retrying) == (0, 3)
+    rows = _rows(db)
+    assert [r.attempts for r in rows] == [1, 0, 0]  # only the first one tried
+    assert all(r.status == OutboxStatus.QUEUED for r in rows)
+    server = SmtpServer(smtp_port)
+    server.start()
+    try:
+        assert send_queued(now + timedelta(minutes=2)).sent == 3
+        assert len(server.wait_for(3)) == 3
+    finally:
+        server.stop()
