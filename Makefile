@@ -58,6 +58,13 @@ run: db ## Install, migrate, load demo data if empty, and serve on http://127.0.
 	@echo
 	@$(FLASK) demo logins --base-url http://$(HOST):$(PORT)
 	@echo
+	@echo "Scheduled jobs are not started (see docs/operations.md). To send notices by hand:"
+	@echo "  .venv/bin/python -m aiosmtpd -n -l 127.0.0.1:8025    # a local SMTP sink that prints mail"
+	@echo "  MAIL_SERVER=127.0.0.1 MAIL_PORT=8025 MAIL_USE_TLS=0 $(FLASK) notices queue"
+	@echo "  MAIL_SERVER=127.0.0.1 MAIL_PORT=8025 MAIL_USE_TLS=0 $(FLASK) notices send"
+	@echo "  and every few minutes: $(FLASK) checkin auto-close; nightly:"
+	@echo "  $(FLASK) compliance reconcile --month YYYY-MM"
+	@echo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C stops)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

@@ -96,6 +96,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(af_bp, url_prefix="/admin/af")
     app.register_blueprint(reconciliation_bp, url_prefix="/admin/reconciliation")
     app.register_blueprint(audit_bp, url_prefix="/admin/audit")
+    from portal.notices.routes import admin_bp as notices_admin_bp
+    from portal.notices.routes import bp as notices_bp
+
+    app.register_blueprint(notices_bp)
+    app.register_blueprint(notices_admin_bp, url_prefix="/admin/notices")
 
 
 def _register_cli(app: Flask) -> None:
@@ -107,6 +112,9 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(compliance_cli)
     app.cli.add_command(af_cli)
+    from portal.notices.cli import notices_cli
+
+    app.cli.add_command(notices_cli)
 
 
 def _fresh_request_state() -> None:

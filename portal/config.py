@@ -101,4 +101,5 @@ def load_config(instance_path: str) -> dict:
         "SMS_PROVIDER_URL": os.environ.get("SMS_PROVIDER_URL", ""),
         "SMS_PROVIDER_TOKEN": os.environ.get("SMS_PROVIDER_TOKEN", ""),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
     }

@@ -268,6 +268,13 @@ class _Builder:
             for i in range(profile.count):
                 self._person(profile.kind, i)
         self._full_activity_with_waiting_list()
+        self._notice_channels()
+
+    def _notice_channels(self) -> None:
+        """Demo applicants' chosen channels (verified example addresses) and plan notices."""
+        from portal.notices.demo import choose_channels
+
+        choose_channels(self.municipality.id)
 
     def _full_activity_with_waiting_list(self) -> None:
         """The study circle has four places: four people have them and two wait."""

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 #: audience -> [(order, endpoint, label)]. Audiences: applicant and the staff role values.
 _NAV: dict[str, list[tuple[int, str, object]]] = {}
+#: endpoint -> a function giving the badge after its label (e.g. an unread count), or None.
+_BADGES: dict[str, Callable[[], Markup | None]] = {}
 
 
 def register(audience: str, endpoint: str, label, order: int = 50) -> None:
@@ -23,4 +28,15 @@ def items() -> list[tuple[str, object]]:
         return []
     audience = str(current_user.role) if getattr(current_user, "is_staff", False) else "applicant"
     views = current_app.view_functions
-    return [(e, label) for _, e, label in _NAV.get(audience, []) if e in views]
+    return [(e, _badged(e, label)) for _, e, label in _NAV.get(audience, []) if e in views]
+
+
+def register_badge(endpoint: str, badge: Callable[[], Markup | None]) -> None:
+    """Show ``badge()`` (markup, or None for nothing) after an entry's label."""
+    _BADGES[endpoint] = badge
+
+
+def _badged(endpoint: str, label):
+    badge = _BADGES.get(endpoint)
+    extra = badge() if badge else None
+    return Markup("{} {}").format(escape(label), extra) if extra else label

@@ -50,6 +50,20 @@ def _recreate_pg_database(url: str) -> None:
 
 
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+#: Runs a test on PostgreSQL only: skipped on a developer's machine without TEST_DATABASE_URL,
+#: and failing (never skipped) in CI, where PostgreSQL must be there.
+POSTGRES_ONLY = pytest.mark.parametrize(
+    "database_url",
+    [
+        pytest.param(
+            "postgresql",
+            marks=[]
+            if TEST_DATABASE_URL or IN_CI
+            else [pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL")],
+        )
+    ],
+    indirect=True,
+)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -46,6 +46,7 @@ from portal.models import (
     StaffUser,
     utcnow,
 )
+from portal.notices import notify
 from portal.refs import new_ref
 
 NEGATIVE = (SanctionKind.REDUCTION, SanctionKind.REFUSAL)
@@ -233,6 +234,16 @@ def record_sanction(
     db.session.add(row)
     db.session.flush()
     audit.record("decide", "sanction_decision", person=person, object_ref=month, why=str(kind))
+    if kind in NEGATIVE:
+        notify(
+            None,
+            person,
+            "application_decision",
+            key=row.public_ref,
+            ref=row.public_ref,
+            letter_kind="aktivitetskrav",
+            month=month,
+        )
     return row
 
 
@@ -285,6 +296,14 @@ def send_notice(
     db.session.add(notice)
     db.session.flush()
     audit.record("create", "decision_notice", person=person, object_ref=month, why=str(kind))
+    notify(
+        None,
+        person,
+        "intended_decision",
+        key=notice.public_ref,
+        reply_by=notice.reply_by,
+        link=f"/beslut/planerat/{notice.public_ref}",
+    )
     return notice
 
 

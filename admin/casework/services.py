@@ -52,6 +52,7 @@ from portal.models import (
     Unit,
     utcnow,
 )
+from portal.notices import notify
 from portal.services.applications import transition
 
 #: Decision outcomes that grant assistance for the month (they feed the requirement's trigger).
@@ -564,6 +565,15 @@ def decide_application(
     audit.record(
         "decide", "decision", person=app.person, object_ref=app.public_ref, why=str(outcome)
     )
+    notify(
+        None,
+        app.person,
+        "application_decision",
+        key=app.public_ref,
+        ref=app.public_ref,
+        letter_kind="ansokan",
+        month=app.month,
+    )
     return decision
 
 
@@ -854,6 +864,9 @@ def decide_absence(
     person = db.session.get(Person, report.person_id)
     audit.record(
         "decide", "absence_report", person=person, object_ref=ref, why=str(report.decision)
+    )
+    notify(
+        None, person, "absence_decision", key=ref, date=report.from_at.astimezone(STOCKHOLM).date()
     )
     return report
 

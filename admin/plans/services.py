@@ -38,6 +38,7 @@ from portal.models import (
     PlanItem,
     PlanVersion,
 )
+from portal.notices import notify
 
 #: Weeks the builder shows from the plan's first day.
 PLAN_WEEKS = 4
@@ -521,6 +522,14 @@ def save_plan(
     db.session.add(version)
     db.session.flush()
     _align_enrolments(person, items, previous, data.valid_from, today)
+    notify(
+        None,
+        person,
+        "plan_to_acknowledge",
+        key=str(version.version),
+        version=version.version,
+        valid_from=version.valid_from,
+    )
     return version
 
 

@@ -26,6 +26,7 @@ from portal.models.checkin import (
 )
 from portal.models.enums import *  # noqa: F403
 from portal.models.guards import AppendOnlyViolation
+from portal.models.notices import ContactVerification, NoticeSetting, PortalMessage
 from portal.models.organisation import (
     IntakeRule,
     Municipality,
@@ -78,6 +79,9 @@ __all__ = [
     "Unit",
     "IntakeRule",
     "DecisionNotice",
+    "ContactVerification",
+    "NoticeSetting",
+    "PortalMessage",
     "UtcDateTime",
     "user_site",
     "utcnow",

@@ -38,10 +38,16 @@ class OutboxMessage(Base):
     """A notice waiting to be sent; kept so nothing is lost while a provider is down."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (sa.CheckConstraint("attempts >= 0", "attempts"),)
+    __table_args__ = (
+        sa.CheckConstraint("attempts >= 0", "attempts"),
+        sa.CheckConstraint("(person_id IS NULL) <> (staff_user_id IS NULL)", "one_addressee"),
+        sa.Index("ix_outbox_message_status_next", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    #: The applicant it is for; or else ``staff_user_id`` (a service-level reminder to staff).
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    staff_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
     #: e.g. reminder_tomorrow, missed_checkin, decision, absence_decision, plan_to_acknowledge
     kind: Mapped[str] = mapped_column(sa.String(40))
