@@ -94,6 +94,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(af_bp, url_prefix="/admin/af")
     app.register_blueprint(reconciliation_bp, url_prefix="/admin/reconciliation")
     app.register_blueprint(audit_bp, url_prefix="/admin/audit")
+    from admin.administration.routes import bp as administration_bp
+
+    app.register_blueprint(administration_bp, url_prefix="/admin/administration")
 
 
 def _register_cli(app: Flask) -> None:
