@@ -199,6 +199,7 @@ def save_year(
     audit.record(
         "import" if action == "create" else action,
         "norm_year",
+        actor=actor,
         object_ref=str(year),
         why=f"{row.status} {source_note.strip()[:200]}",
     )

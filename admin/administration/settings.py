@@ -162,6 +162,7 @@ def save_version(
     audit.record(
         "update",
         "settings",
+        actor=actor,
         object_ref=effective_from.isoformat(),
         why=f"from {effective_from.isoformat()}: {summary}",
     )

@@ -83,7 +83,7 @@ def create_unit(actor: StaffUser, name: str) -> Unit:
     unit = Unit(municipality_id=actor.municipality_id, name=name)
     db.session.add(unit)
     db.session.flush()
-    audit.record("create", "unit", object_ref=str(unit.id), why=f"name={name}")
+    audit.record("create", "unit", actor=actor, object_ref=str(unit.id), why=f"name={name}")
     return unit
 
 
@@ -95,7 +95,9 @@ def rename_unit(actor: StaffUser, unit: Unit, name: str) -> None:
     if _name_taken(actor.municipality_id, name, except_id=unit.id):
         raise DomainError("unit_name_taken")
     old, unit.name = unit.name, name
-    audit.record("update", "unit", object_ref=str(unit.id), why=f"name {old} -> {name}")
+    audit.record(
+        "update", "unit", actor=actor, object_ref=str(unit.id), why=f"name {old} -> {name}"
+    )
 
 
 def intake_settings(municipality_id: int) -> MunicipalitySettings | None:
@@ -117,6 +119,7 @@ def set_intake_unit(actor: StaffUser, unit: Unit | None) -> None:
     audit.record(
         "update",
         "intake",
+        actor=actor,
         object_ref=str(new_id or ""),
         why=f"intake unit={unit.name if unit else '-'}",
     )
@@ -154,7 +157,9 @@ def add_intake_rule(actor: StaffUser, prefix: str, unit: Unit) -> IntakeRule:
     rule = IntakeRule(municipality_id=actor.municipality_id, postcode_prefix=prefix, unit=unit)
     db.session.add(rule)
     db.session.flush()
-    audit.record("create", "intake_rule", object_ref=prefix, why=f"{prefix} -> {unit.name}")
+    audit.record(
+        "create", "intake_rule", actor=actor, object_ref=prefix, why=f"{prefix} -> {unit.name}"
+    )
     return rule
 
 
@@ -164,7 +169,11 @@ def remove_intake_rule(actor: StaffUser, rule_id: int) -> None:
     if rule is None or rule.municipality_id != actor.municipality_id:
         raise DomainError("rule_not_found", status=404)
     audit.record(
-        "delete", "intake_rule", object_ref=rule.postcode_prefix, why=f"{rule.postcode_prefix}"
+        "delete",
+        "intake_rule",
+        actor=actor,
+        object_ref=rule.postcode_prefix,
+        why=f"{rule.postcode_prefix}",
     )
     db.session.delete(rule)
 

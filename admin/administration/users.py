@@ -130,7 +130,7 @@ def create_user(
     user.sites = sites
     db.session.add(user)
     db.session.flush()
-    audit.record("create", "staff_user", object_ref=str(user.id), why=_describe(user))
+    audit.record("create", "staff_user", actor=actor, object_ref=str(user.id), why=_describe(user))
     return user, password
 
 
@@ -176,6 +176,7 @@ def update_user(
         audit.record(
             "update",
             "staff_user",
+            actor=actor,
             object_ref=str(user.id),
             why=f"changed {','.join(changed)}: {_describe(user)}",
         )
@@ -199,7 +200,9 @@ def deactivate_user(actor: StaffUser, user: StaffUser) -> None:
         return
     user.active = False
     _end_sessions(user)
-    audit.record("deactivate", "staff_user", object_ref=str(user.id), why="deactivated")
+    audit.record(
+        "deactivate", "staff_user", actor=actor, object_ref=str(user.id), why="deactivated"
+    )
 
 
 def reactivate_user(actor: StaffUser, user: StaffUser) -> str:
@@ -210,7 +213,9 @@ def reactivate_user(actor: StaffUser, user: StaffUser) -> str:
     user.active = True
     user.password_hash = hash_password(password)
     _end_sessions(user)
-    audit.record("reactivate", "staff_user", object_ref=str(user.id), why="reactivated")
+    audit.record(
+        "reactivate", "staff_user", actor=actor, object_ref=str(user.id), why="reactivated"
+    )
     return password
 
 
@@ -226,7 +231,9 @@ def reset_second_factor(actor: StaffUser, user: StaffUser) -> None:
     user.totp_confirmed_at = None
     user.totp_last_step = None
     _end_sessions(user)
-    audit.record("reset_2fa", "staff_user", object_ref=str(user.id), why="second factor reset")
+    audit.record(
+        "reset_2fa", "staff_user", actor=actor, object_ref=str(user.id), why="second factor reset"
+    )
 
 
 def reset_password(actor: StaffUser, user: StaffUser) -> str:
@@ -236,5 +243,7 @@ def reset_password(actor: StaffUser, user: StaffUser) -> str:
     password = new_password()
     user.password_hash = hash_password(password)
     _end_sessions(user)
-    audit.record("reset_password", "staff_user", object_ref=str(user.id), why="password reset")
+    audit.record(
+        "reset_password", "staff_user", actor=actor, object_ref=str(user.id), why="password reset"
+    )
     return password
