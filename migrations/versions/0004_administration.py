@@ -1,4 +1,5 @@
-"""Administration: dated settings versions; a per-user session version that ends sessions.
+"""Administration: dated settings versions; a per-user session version that ends sessions;
+activity sessions on any weekday (weekend sessions are scanned, never counted).
 
 Revision ID: 0004_administration
 Revises: 0003_settings_intake
@@ -78,9 +79,20 @@ def upgrade():
     op.create_index(
         "ix_settings_version_in_force", "settings_version", ["municipality_id", "effective_from"]
     )
+    with op.batch_alter_table("activity_session") as batch:
+        batch.drop_constraint(batch.f("ck_activity_session_weekday"), type_="check")
+        batch.create_check_constraint(
+            batch.f("ck_activity_session_weekday"), "weekday BETWEEN 1 AND 7"
+        )
 
 
 def downgrade():
+    op.execute("DELETE FROM activity_session WHERE weekday > 5")
+    with op.batch_alter_table("activity_session") as batch:
+        batch.drop_constraint(batch.f("ck_activity_session_weekday"), type_="check")
+        batch.create_check_constraint(
+            batch.f("ck_activity_session_weekday"), "weekday BETWEEN 1 AND 5"
+        )
     op.drop_index("ix_settings_version_in_force", table_name="settings_version")
     op.drop_table("settings_version")
     with op.batch_alter_table("staff_user") as batch:

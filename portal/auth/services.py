@@ -219,4 +219,8 @@ def dev_person_facts(people: list[Person]) -> dict[int, list[str]]:
     )
     for household_id, count in children:
         facts[by_household[household_id]].append(_("%(n)s barn", n=count))
+    from portal.demo_shows import demo_shows
+
+    for person_id, shows in demo_shows(ids).items():
+        facts[person_id].extend(shows)
     return facts

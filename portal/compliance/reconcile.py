@@ -343,6 +343,7 @@ def _fetch_rows(scope: Scope, period_from: date, period_to: date, settings: Any 
             .join(Activity, Activity.id == ActivitySession.activity_id)
             .where(
                 Activity.site_id.in_(site_ids),
+                ActivitySession.weekday <= 5,  # weekend sessions are never counted (§2)
                 ActivitySession.valid_from <= period_to,
                 sa.or_(ActivitySession.valid_to.is_(None), ActivitySession.valid_to >= period_from),
             )

@@ -1,0 +1,62 @@
+"""Demo any day: loaded on a weekend evening, the demo has a session running and an enrolled
+scanner whose token `flask demo logins` prints; the dev sign-in page says what people show."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+import time_machine
+
+from checkin import services as checkin_services
+from portal import demo
+from portal.i18n import STOCKHOLM
+from portal.models import Enrolment, EnrolmentStatus
+
+#: Saturday 12 December 2026, 21:40 in Stockholm: no ordinary session runs.
+SATURDAY_EVENING = datetime(2026, 12, 12, 21, 40, tzinfo=STOCKHOLM)
+
+
+def test_loaded_on_a_weekend_evening_a_session_runs_and_a_scanner_is_enrolled(runner, db):
+    with time_machine.travel(SATURDAY_EVENING, tick=False):
+        assert runner.invoke(args=["demo", "load"]).exit_code == 0
+        running = demo.running_demo_session()
+        assert running is not None
+        activity, session = running
+        assert session.weekday == 6
+        assert session.start_time.hour <= 21 < session.end_time.hour + 1
+        enrolled = db.session.scalars(
+            sa.select(Enrolment).where(
+                Enrolment.activity_id == activity.id,
+                Enrolment.status == EnrolmentStatus.ENROLLED,
+            )
+        ).all()
+        assert len(enrolled) == demo.DEMO_OPEN_ENROLLED
+        device = checkin_services.authenticate_device(demo.DEMO_DEVICE_TOKEN)
+        assert device.site_id == activity.site_id and device.enrolled_at is not None
+        out = runner.invoke(args=["demo", "logins"]).output
+    assert demo.DEMO_DEVICE_TOKEN in out and "checkin.device" in out
+    assert "Running now: " + demo.DEMO_OPEN_ACTIVITY in out
+
+
+def test_at_any_hour_the_session_covers_the_moment_of_loading(app, db):
+    for hour, minute in ((0, 5), (7, 0), (23, 58)):
+        moment = datetime(2026, 12, 13, hour, minute, tzinfo=STOCKHOLM)  # a Sunday
+        with time_machine.travel(moment, tick=False):
+            from tests.conftest import _empty_tables
+
+            _empty_tables(db)
+            assert demo.load()
+            db.session.commit()
+            assert demo.running_demo_session() is not None, (hour, minute)
+
+
+def test_the_dev_sign_in_page_says_what_demo_people_show(client, db):
+    with time_machine.travel(SATURDAY_EVENING, tick=False):
+        demo.load()
+        db.session.commit()
+        page = client.get("/auth/dev").get_data(as_text=True)
+    assert "har en plan att bekräfta" in page
+    assert "står i kö till" in page
+    assert "tackade nej till ett erbjudande" in page
+    assert page.count("är inskriven i ett pass som pågår nu") == demo.DEMO_OPEN_ENROLLED
