@@ -126,7 +126,7 @@ class SettingsForm(FlaskForm):
         ],
     )
     pension_age = IntegerField(
-        _l("Undantag från pensionsålder"),
+        _l("Pensionsålder som undantar"),
         description=_l("Riktåldern för pension (regelboken: 67)."),
         validators=[
             InputRequired(_l("Skriv en ålder.")),
