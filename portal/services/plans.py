@@ -26,12 +26,12 @@ from portal.models import (
     ActivitySession,
     Assessment,
     ExternalOccupation,
-    MunicipalitySettings,
     Person,
     PlanVersion,
     Site,
     utcnow,
 )
+from portal.services.settings_versions import settings_in_force
 
 DEFAULT_FULL_TIME = Decimal(40)
 
@@ -252,7 +252,7 @@ class Hours:
 
 def weekly_hours(person: Person, plan: PlanVersion | None, today: date) -> Hours:
     """How many hours a week the person should be in activity, and how many the plan has."""
-    settings = db.session.get(MunicipalitySettings, person.municipality_id)
+    settings = settings_in_force(db.session, person.municipality_id, today)
     full_time = Decimal(settings.full_time_hours_per_week) if settings else DEFAULT_FULL_TIME
     assessment = db.session.scalar(
         sa.select(Assessment)

@@ -55,6 +55,8 @@ class SettingsInForce:
     updated_at: datetime | None
     #: The SettingsVersion row, or None for the undated settings.
     version_id: int | None = None
+    #: Not dated (the municipality's current choice): the unit that takes intake.
+    intake_unit_id: int | None = None
 
 
 def _from_row(row: MunicipalitySettings | SettingsVersion, **extra) -> SettingsInForce:
@@ -79,14 +81,18 @@ def settings_in_force(session: Session, municipality_id: int, day: date) -> Sett
         .order_by(SettingsVersion.effective_from.desc(), SettingsVersion.id.desc())
         .limit(1)
     ).first()
+    base = session.get(MunicipalitySettings, municipality_id)
+    intake_unit_id = base.intake_unit_id if base is not None else None
     if version is not None:
         return _from_row(
             version,
             effective_from=version.effective_from,
             updated_at=version.created_at,
             version_id=version.id,
+            intake_unit_id=intake_unit_id,
         )
-    base = session.get(MunicipalitySettings, municipality_id)
     if base is None:
         return None
-    return _from_row(base, effective_from=None, updated_at=base.updated_at)
+    return _from_row(
+        base, effective_from=None, updated_at=base.updated_at, intake_unit_id=intake_unit_id
+    )
