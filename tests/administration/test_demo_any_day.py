@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 import sqlalchemy as sa
 import time_machine
 
@@ -39,16 +40,13 @@ def test_loaded_on_a_weekend_evening_a_session_runs_and_a_scanner_is_enrolled(ru
     assert "Running now: " + demo.DEMO_OPEN_ACTIVITY in out
 
 
-def test_at_any_hour_the_session_covers_the_moment_of_loading(app, db):
-    for hour, minute in ((0, 5), (7, 0), (23, 58)):
-        moment = datetime(2026, 12, 13, hour, minute, tzinfo=STOCKHOLM)  # a Sunday
-        with time_machine.travel(moment, tick=False):
-            from tests.conftest import _empty_tables
-
-            _empty_tables(db)
-            assert demo.load()
-            db.session.commit()
-            assert demo.running_demo_session() is not None, (hour, minute)
+@pytest.mark.parametrize("hour, minute", [(0, 5), (7, 0), (23, 58)])
+def test_at_any_hour_the_session_covers_the_moment_of_loading(app, db, hour, minute):
+    moment = datetime(2026, 12, 13, hour, minute, tzinfo=STOCKHOLM)  # a Sunday
+    with time_machine.travel(moment, tick=False):
+        assert demo.load()
+        db.session.commit()
+        assert demo.running_demo_session() is not None
 
 
 def test_the_dev_sign_in_page_says_what_demo_people_show(client, db):
