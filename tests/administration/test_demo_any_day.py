@@ -58,3 +58,30 @@ def test_the_dev_sign_in_page_says_what_demo_people_show(client, db):
     assert "står i kö till" in page
     assert "tackade nej till ett erbjudande" in page
     assert page.count("är inskriven i ett pass som pågår nu") == demo.DEMO_OPEN_ENROLLED
+
+
+def test_on_a_working_day_evening_the_demo_scanner_checks_a_demo_person_in(app, db):
+    import uuid
+
+    from portal.models import Person
+
+    monday_evening = datetime(2026, 12, 14, 21, 40, tzinfo=STOCKHOLM)
+    with time_machine.travel(monday_evening, tick=False):
+        demo.load()
+        db.session.commit()
+        activity, _session = demo.running_demo_session()
+        enrolment = db.session.scalars(
+            sa.select(Enrolment).where(Enrolment.activity_id == activity.id)
+        ).first()
+        person = db.session.get(Person, enrolment.person_id)
+        device = checkin_services.authenticate_device(demo.DEMO_DEVICE_TOKEN)
+        with app.test_request_context():
+            code = checkin_services.personal_code(person, printed=True)
+            outcome = checkin_services.record_scan(
+                device,
+                event_id=str(uuid.uuid4()),
+                code=code,
+                mode="in",
+                occurred_at=monday_evening.isoformat(),
+            )
+    assert outcome.event.activity_id == activity.id and outcome.person.id == person.id
