@@ -422,7 +422,7 @@ def settings_page():
             db.session.rollback()
             target = (
                 form.effective_from
-                if error.code in ("not_first_of_month", "retroactive")
+                if error.code in ("not_first_of_month", "retroactive", "no_change")
                 else getattr(form, error.message, form.full_time_hours_per_week)
             )
             target.errors.append(_message(error))
