@@ -191,61 +191,59 @@ def user_edit(user_id: int):
     )
 
 
-def _user_action(user_id: int, action):
+def _user_action(user_id: int, action, done: str | None = None):
+    """Run one button's action on a user: the new one-time password's page when the action
+    returns one, else back to the user with ``done`` (or the refusal) said."""
     user = _user_or_404(user_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        result = action(current_user, user)
+        password = action(current_user, user)
     except DomainError as error:
         flash(_message(error), "error")
-        return redirect(url_for("administration.user_edit", user_id=user.id))
-    db.session.commit()
-    return user, result
+    else:
+        db.session.commit()
+        if password:
+            return _password_page(user, password, created=False)
+        flash(done, "success")
+    return redirect(url_for("administration.user_edit", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/deactivate")
 @staff_required(ADMIN)
 def user_deactivate(user_id: int):
     """Deactivate a user; their sessions end at once."""
-    done = _user_action(user_id, users.deactivate_user)
-    if isinstance(done, tuple):
-        flash(_("Användaren är avaktiverad och utloggad överallt."), "success")
-        return redirect(url_for("administration.user_edit", user_id=user_id))
-    return done
+    return _user_action(
+        user_id, users.deactivate_user, _("Användaren är avaktiverad och utloggad överallt.")
+    )
 
 
 @bp.post("/users/<int:user_id>/reactivate")
 @staff_required(ADMIN)
 def user_reactivate(user_id: int):
     """Activate a user again with a new one-time password."""
-    done = _user_action(user_id, users.reactivate_user)
-    return _password_page(*done, created=False) if isinstance(done, tuple) else done
+    return _user_action(user_id, users.reactivate_user)
 
 
 @bp.post("/users/<int:user_id>/reset-second-factor")
 @staff_required(ADMIN)
 def user_reset_second_factor(user_id: int):
     """Forget the user's authenticator; they enrol a new one at next sign-in."""
-    done = _user_action(user_id, users.reset_second_factor)
-    if isinstance(done, tuple):
-        flash(
-            _(
-                "Tvåstegsverifieringen är återställd. "
-                "Användaren registrerar en ny vid nästa inloggning."
-            ),
-            "success",
-        )
-        return redirect(url_for("administration.user_edit", user_id=user_id))
-    return done
+    return _user_action(
+        user_id,
+        users.reset_second_factor,
+        _(
+            "Tvåstegsverifieringen är återställd. "
+            "Användaren registrerar en ny vid nästa inloggning."
+        ),
+    )
 
 
 @bp.post("/users/<int:user_id>/reset-password")
 @staff_required(ADMIN)
 def user_reset_password(user_id: int):
     """Give the user a new one-time password (shown once)."""
-    done = _user_action(user_id, users.reset_password)
-    return _password_page(*done, created=False) if isinstance(done, tuple) else done
+    return _user_action(user_id, users.reset_password)
 
 
 # --- units, intake and sites -----------------------------------------------------------------

@@ -242,3 +242,11 @@ def test_reactivation_gives_a_new_password(client, world, login, db):
     client.post("/auth/logout")
     resp = client.post("/auth/staff", data={"email": world.auditor.email, "password": password})
     assert resp.status_code == 302
+
+
+def test_the_page_refuses_deactivating_oneself_and_says_why(client, world, login, db):
+    login(world.admin)
+    resp = client.post(f"{BASE}/users/{world.admin.id}/deactivate", follow_redirects=True)
+    assert "Det kan du inte göra med ditt eget konto" in resp.get_data(as_text=True)
+    db.session.refresh(world.admin)
+    assert world.admin.active and not audit_rows(db, "deactivate")
