@@ -275,6 +275,7 @@ class _Builder:
                 self._person(profile.kind, i)
         self._full_activity_with_waiting_list()
         self._session_running_now()
+        self._reconcile_recent_months()
 
     def _full_activity_with_waiting_list(self) -> None:
         """The study circle has four places: four people have them and two wait."""
@@ -290,6 +291,24 @@ class _Builder:
             status = EnrolmentStatus.ENROLLED if i < 4 else EnrolmentStatus.WAITING
             db.session.add(
                 Enrolment(person_id=person.id, activity=circle, status=status, from_date=start)
+            )
+
+    def _reconcile_recent_months(self) -> None:
+        """Reconcile last month and this month up to yesterday, as the nightly run would, so
+        dashboards, the shortfalls and the settings page's what-if have figures at once."""
+        from portal.compliance.reconcile import reconcile
+
+        db.session.flush()
+        last_month = add_months(self.this_month, -1)
+        periods = [(last_month, self.this_month - timedelta(days=1))]
+        if self.today > self.this_month:
+            periods.append((self.this_month, add_months(self.this_month, 1) - timedelta(days=1)))
+        for start, end in periods:
+            reconcile(
+                start,
+                end,
+                municipality_id=self.municipality.id,
+                through=self.today - timedelta(days=1),
             )
 
     def _session_running_now(self) -> None:

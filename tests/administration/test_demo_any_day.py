@@ -85,3 +85,23 @@ def test_on_a_working_day_evening_the_demo_scanner_checks_a_demo_person_in(app, 
                 occurred_at=monday_evening.isoformat(),
             )
     assert outcome.event.activity_id == activity.id and outcome.person.id == person.id
+
+
+def test_the_demo_is_reconciled_so_the_what_if_and_shortfalls_show_at_once(app, client, db):
+    from admin.administration import settings as settings_service
+    from portal.models import Municipality
+    from portal.services.settings_versions import DATED_FIELDS, settings_in_force
+
+    with time_machine.travel(SATURDAY_EVENING, tick=False):
+        demo.load()
+        db.session.commit()
+        m = db.session.scalar(sa.select(Municipality.id))
+        current = settings_in_force(db.session, m, SATURDAY_EVENING.date())
+        values = {name: getattr(current, name) for name in DATED_FIELDS}
+        values["extra_exemptions"] = []  # activity compensation no longer exempts
+        preview = settings_service.what_if(m, values)
+        page = client.get("/auth/dev").get_data(as_text=True)
+    assert preview.period_from.month == 12 and preview.evaluated_to.day == 11
+    assert preview.total.real.people == preview.total.proposed.people >= 55
+    assert preview.total.real.by_status["exempt"] > preview.total.proposed.by_status["exempt"]
+    assert "har brist i senaste avstämningen" in page
