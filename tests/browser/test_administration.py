@@ -99,3 +99,44 @@ def test_admin_creates_site_staff_who_enrols_and_scans_then_changes_the_toleranc
     m = world.municipality.id
     assert settings_in_force(db.session, m, date(2026, 3, 31)).shortfall_tolerance_minutes == 0
     assert settings_in_force(db.session, m, date(2026, 4, 1)).shortfall_tolerance_minutes == 15
+
+
+def test_units_intake_and_the_norm_pages_work_and_are_axe_clean(
+    app, world, live_server, desktop, axe_check, tmp_path
+):
+    from tests.portal import factories as pf
+
+    base = f"{live_server}/admin/administration"
+    sign_in_staff(desktop, live_server, world.admin)
+    desktop.goto(f"{base}/units")
+    axe_check(desktop, "units")
+    desktop.get_by_label("Enhetens namn").fill("Enhet Väst")
+    desktop.get_by_role("button", name="Lägg till enhet").click()
+    expect(desktop.locator("body")).to_contain_text("Enheten är skapad.")
+    desktop.get_by_label("Enhet som tar emot nya ansökningar").select_option(label="Enhet Väst")
+    desktop.get_by_role("button", name="Spara mottagande enhet").click()
+    expect(desktop.locator("body")).to_contain_text("Tar emot nya ansökningar")
+    desktop.get_by_label("Postnummer börjar med").fill("39a")
+    desktop.get_by_role("button", name="Lägg till regel").click()
+    desktop.locator(".error-summary").wait_for()
+    axe_check(desktop, "units with errors")
+    desktop.get_by_label("Postnummer börjar med").fill("392")
+    desktop.get_by_role("button", name="Lägg till regel").click()
+    expect(desktop.locator("table").nth(1)).to_contain_text("392")
+    axe_check(desktop, "units with a rule")
+
+    desktop.goto(f"{base}/norm")
+    axe_check(desktop, "norm years")
+    lines = ["category,key,amount_sek"] + [
+        f"{category},{key},{amount}"
+        for category, rows in pf.NORM_2019.items()
+        for key, amount in rows.items()
+    ]
+    csv_file = tmp_path / "riksnorm-2027.csv"
+    csv_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    desktop.get_by_label("Fil (CSV eller JSON)").set_input_files(str(csv_file))
+    desktop.locator("#year").fill("2027")
+    desktop.get_by_role("button", name="Importera").click()
+    desktop.get_by_role("heading", name="Riksnormen 2027").wait_for()
+    expect(desktop.locator("body")).to_contain_text("Riksnormen för 2027 är importerad.")
+    axe_check(desktop, "norm year form")
