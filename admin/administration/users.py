@@ -46,12 +46,18 @@ def new_password() -> str:
 
 
 def _active_admins(municipality_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count(StaffUser.id)).where(
-            StaffUser.municipality_id == municipality_id,
-            StaffUser.role == StaffRole.ADMINISTRATOR,
-            StaffUser.active.is_(True),
-        )
+    """How many active administrators there are, their rows locked until the transaction ends
+    (two administrators demoting each other at once cannot leave none)."""
+    return len(
+        db.session.scalars(
+            sa.select(StaffUser.id)
+            .where(
+                StaffUser.municipality_id == municipality_id,
+                StaffUser.role == StaffRole.ADMINISTRATOR,
+                StaffUser.active.is_(True),
+            )
+            .with_for_update()
+        ).all()
     )
 
 
