@@ -101,6 +101,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(notices_bp)
     app.register_blueprint(notices_admin_bp, url_prefix="/admin/notices")
+    from admin.administration.routes import bp as administration_bp
+
+    app.register_blueprint(administration_bp, url_prefix="/admin/administration")
 
 
 def _register_cli(app: Flask) -> None:

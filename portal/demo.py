@@ -7,6 +7,8 @@ same kind of picture. ``load()`` does nothing when the database already holds a 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import uuid
 from dataclasses import dataclass
@@ -71,6 +73,12 @@ from portal.personnummer import with_check_digit
 from portal.refs import new_ref
 
 DEMO_PASSWORD = "Demo-losen-2026"  # noqa: S105 - published demo password, dev only
+#: The token of the demo's enrolled scanner at Centrumhuset (printed by `flask demo logins`).
+DEMO_DEVICE_TOKEN = "demo-skanner-centrumhuset-2026"  # noqa: S105 - published, dev only
+#: The activity whose session runs whenever the demo is loaded, so a scan can be tried any day.
+DEMO_OPEN_ACTIVITY = "Öppen verkstad (demo)"
+#: How many demo people are enrolled in it.
+DEMO_OPEN_ENROLLED = 6
 #: Fixed TOTP secrets so `flask demo totp EMAIL` can print the current code in development.
 DEMO_STAFF = [
     ("admin@demo.aktivitetsportalen.se", "Ada Administratör", StaffRole.ADMINISTRATOR, None),
@@ -268,7 +276,9 @@ class _Builder:
             for i in range(profile.count):
                 self._person(profile.kind, i)
         self._full_activity_with_waiting_list()
+        self._session_running_now()
         self._notice_channels()
+        self._reconcile_recent_months()
 
     def _notice_channels(self) -> None:
         """Demo applicants' chosen channels (verified example addresses) and plan notices."""
@@ -291,6 +301,64 @@ class _Builder:
             db.session.add(
                 Enrolment(person_id=person.id, activity=circle, status=status, from_date=start)
             )
+
+    def _reconcile_recent_months(self) -> None:
+        """Reconcile last month and this month up to yesterday, as the nightly run would, so
+        dashboards, the shortfalls and the settings page's what-if have figures at once."""
+        from portal.compliance.reconcile import reconcile
+
+        db.session.flush()
+        last_month = add_months(self.this_month, -1)
+        periods = [(last_month, self.this_month - timedelta(days=1))]
+        if self.today > self.this_month:
+            periods.append((self.this_month, add_months(self.this_month, 1) - timedelta(days=1)))
+        for start, end in periods:
+            reconcile(
+                start,
+                end,
+                municipality_id=self.municipality.id,
+                through=self.today - timedelta(days=1),
+            )
+
+    def _session_running_now(self) -> None:
+        """A drop-in session at Centrumhuset running at the moment of loading, whatever the
+        weekday and hour, with demo people enrolled, so a newcomer can scan at once. On a
+        weekend or holiday it is scanned like any other; reconciliation never counts it."""
+        now = datetime.now(STOCKHOLM)
+        if now.date() != self.today:
+            now = datetime.combine(self.today, time(10, 0), tzinfo=STOCKHOLM)
+        start = time(max(now.hour - 1, 0), 0)
+        end = time(min(now.hour + 3, 23), 59)
+        activity = Activity(
+            public_ref=new_ref(),
+            site=self.sites[0],
+            name=DEMO_OPEN_ACTIVITY,
+            type=ActivityType.OTHER,
+            capacity=None,
+            from_date=self.today,
+            what_to_bring="",
+            description="Ett pass som pågår när demodatan laddas, så att skanning kan provas "
+            "vilken dag och tid som helst.",
+        )
+        activity.sessions = [
+            ActivitySession(
+                weekday=self.today.isoweekday(),
+                start_time=start,
+                end_time=end,
+                valid_from=self.today,
+            )
+        ]
+        db.session.add(activity)
+        people = db.session.scalars(
+            sa.select(Person)
+            .join(PlanVersion, PlanVersion.person_id == Person.id)
+            .where(Person.municipality_id == self.municipality.id)
+            .order_by(Person.id)
+            .limit(DEMO_OPEN_ENROLLED)
+        ).all()
+        for person in people:
+            db.session.add(Enrolment(person_id=person.id, activity=activity, from_date=self.today))
+        db.session.flush()
 
     def _norms(self) -> None:
         official = NormYear(
@@ -442,6 +510,10 @@ class _Builder:
             )
             db.session.add(device)
             self.devices[site.id] = device
+        # Centrumhuset's scanner is enrolled with the published demo token.
+        self.devices[sites[0].id].token_hash = hashlib.sha256(
+            DEMO_DEVICE_TOKEN.encode("utf-8")
+        ).hexdigest()
         db.session.flush()
 
     def _staff(self) -> None:
@@ -899,4 +971,59 @@ def logins_text(base_url: str = "http://127.0.0.1:5000") -> str:
         "  or add the secret to an authenticator app: "
         + ", ".join(f"{e.split('@')[0]}={s}" for e, s in DEMO_TOTP_SECRETS.items())
     )
+    lines.extend(_scanner_lines(base_url))
     return "\n".join(lines)
+
+
+def running_demo_session(now: datetime | None = None) -> tuple[Activity, ActivitySession] | None:
+    """The demo's drop-in session if it runs at ``now`` (Europe/Stockholm), else None."""
+    now = (now or datetime.now(UTC)).astimezone(STOCKHOLM)
+    row = db.session.execute(
+        sa.select(Activity, ActivitySession)
+        .join(ActivitySession, ActivitySession.activity_id == Activity.id)
+        .where(
+            Activity.name == DEMO_OPEN_ACTIVITY,
+            ActivitySession.weekday == now.isoweekday(),
+            ActivitySession.start_time <= now.time(),
+            ActivitySession.end_time > now.time(),
+            ActivitySession.valid_from <= now.date(),
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def demo_device() -> Device | None:
+    """The demo's enrolled scanner (the one whose token is DEMO_DEVICE_TOKEN), if loaded."""
+    token_hash = hashlib.sha256(DEMO_DEVICE_TOKEN.encode("utf-8")).hexdigest()
+    return db.session.scalar(
+        sa.select(Device).where(Device.token_hash == token_hash, Device.revoked_at.is_(None))
+    )
+
+
+def _scanner_lines(base_url: str) -> list[str]:
+    device = demo_device()
+    if device is None:
+        return []
+    stored = {
+        "token": DEMO_DEVICE_TOKEN,
+        "device": {"ref": device.public_ref, "name": device.name},
+        "site": {"ref": device.site.public_ref, "name": device.site.name},
+    }
+    lines = [
+        f"  Scanner: {device.name} is enrolled with the device token {DEMO_DEVICE_TOKEN}",
+        "    (API: Authorization: Bearer <token>). To use it in a browser, open "
+        f"{base_url}/checkin/skanner and run in the console:",
+        f"    localStorage.setItem('checkin.device', '{json.dumps(stored, ensure_ascii=False)}')"
+        "; location.reload()",
+        f"    Or sign in as anordnare@ and register by hand at {base_url}/checkin/",
+    ]
+    running = running_demo_session()
+    if running is not None:
+        activity, session = running
+        lines.append(
+            f"  Running now: {activity.name} at {device.site.name}, "
+            f"{session.start_time:%H:%M}-{session.end_time:%H:%M} today, with "
+            f"{DEMO_OPEN_ENROLLED} demo people enrolled (their QR code: sign in at "
+            f"{base_url}/auth/dev, then Min kod)."
+        )
+    return lines

@@ -113,7 +113,7 @@ def test_naive_timestamps_are_refused(world, db):
         ),
         lambda w: ActivitySession(
             activity_id=w.activity_a.id,
-            weekday=6,
+            weekday=8,
             start_time=time(9),
             end_time=time(10),
             valid_from=date(2026, 1, 1),
@@ -131,7 +131,7 @@ def test_naive_timestamps_are_refused(world, db):
         "percent>100",
         "negative-hours",
         "to<from",
-        "weekday-6",
+        "weekday-8",
         "end<start",
         "annul-without-target",
     ],

@@ -54,6 +54,7 @@ from portal.models import (
 )
 from portal.notices import notify
 from portal.services.applications import transition
+from portal.services.settings_versions import SettingsInForce, settings_in_force
 
 #: Decision outcomes that grant assistance for the month (they feed the requirement's trigger).
 GRANTING = (DecisionOutcome.APPROVED, DecisionOutcome.PARTLY_APPROVED)
@@ -182,9 +183,9 @@ def parse_month(text: str | None) -> str:
     return text
 
 
-def settings_for(person_or_unit_municipality_id: int) -> MunicipalitySettings:
-    """The municipality's settings (defaults when no row exists yet)."""
-    settings = db.session.get(MunicipalitySettings, person_or_unit_municipality_id)
+def settings_for(person_or_unit_municipality_id: int) -> MunicipalitySettings | SettingsInForce:
+    """The municipality's settings in force today (defaults when no row exists yet)."""
+    settings = settings_in_force(db.session, person_or_unit_municipality_id, local_today())
     return settings or MunicipalitySettings(sla_first_contact_hours=48, sla_plan_hours=48)
 
 

@@ -33,12 +33,12 @@ from portal.models import (
     EnrolmentStatus,
     ExternalKind,
     ExternalOccupation,
-    MunicipalitySettings,
     Person,
     PlanItem,
     PlanVersion,
 )
 from portal.notices import notify
+from portal.services.settings_versions import settings_in_force
 
 #: Weeks the builder shows from the plan's first day.
 PLAN_WEEKS = 4
@@ -250,7 +250,7 @@ def check_plan(person: Person, items: list[DraftItem], valid_from: date, today: 
         result = evaluate(parse_scenario(scenario))
     except ScenarioError as error:  # the database holds something the rules cannot read
         raise DomainError("invalid_input", str(error), status=500) from None
-    full_time = _full_time_minutes(person.municipality_id)
+    full_time = _full_time_minutes(person.municipality_id, period_from)
     return PlanCheck(
         valid_from=valid_from,
         weeks=_week_lines(result, _af_weeks(person, period_from, period_to)),
@@ -294,12 +294,9 @@ def _engine_activities(items: list[DraftItem], valid_from: date) -> list[dict]:
     return activities
 
 
-def _full_time_minutes(municipality_id: int) -> int:
-    hours = db.session.scalar(
-        sa.select(MunicipalitySettings.full_time_hours_per_week).where(
-            MunicipalitySettings.municipality_id == municipality_id
-        )
-    )
+def _full_time_minutes(municipality_id: int, day: date) -> int:
+    settings = settings_in_force(db.session, municipality_id, day)
+    hours = settings.full_time_hours_per_week if settings else None
     return int(Decimal(hours if hours is not None else 40) * 60)
 
 

@@ -33,12 +33,23 @@ TOTP_ISSUER = "Aktivitetsportalen"
 
 
 def load_user(user_id: str):
-    """Flask-Login loader: 's:<id>' is staff, 'a:<id>' an applicant."""
+    """Flask-Login loader: 's:<id>:<session version>' is staff, 'a:<id>' an applicant.
+
+    A staff session signed in under an older session version (the user was deactivated or had
+    the second factor reset since) or of an inactive user is not accepted.
+    """
     kind, _, raw = (user_id or "").partition(":")
-    if not raw.isdigit():
+    if kind == "s":
+        raw, _, version = raw.partition(":")
+        if not (raw.isdigit() and version.isdigit()):
+            return None
+        user = db.session.get(StaffUser, int(raw))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return user
+    if kind != "a" or not raw.isdigit():
         return None
-    model = {"s": StaffUser, "a": Person}.get(kind)
-    return db.session.get(model, int(raw)) if model else None
+    return db.session.get(Person, int(raw))
 
 
 def hash_password(password: str) -> str:
@@ -208,4 +219,8 @@ def dev_person_facts(people: list[Person]) -> dict[int, list[str]]:
     )
     for household_id, count in children:
         facts[by_household[household_id]].append(_("%(n)s barn", n=count))
+    from portal.demo_shows import demo_shows
+
+    for person_id, shows in demo_shows(ids).items():
+        facts[person_id].extend(shows)
     return facts

@@ -10,7 +10,7 @@ same thing: ``flask compliance evaluate`` on the export prints the stored figure
 Where the scenario's parts come from (docs/reconciliation.md explains each in prose):
 
 - ``assistance_months``: months of approved or partly approved decisions;
-- ``rules``: the municipality's settings;
+- ``rules``: the municipality's settings in force on the period's first day;
 - ``person``: birth date, the newest assessment valid by the period's end (participation,
   ``requirement_from``), dated statuses and the household's children;
 - ``external``: external occupations;
@@ -65,7 +65,6 @@ from portal.models import (
     DeclinedOffer,
     ExternalOccupation,
     HouseholdMember,
-    MunicipalitySettings,
     Person,
     PersonStatus,
     PlanItem,
@@ -74,6 +73,7 @@ from portal.models import (
     utcnow,
 )
 from portal.models.enums import DecisionOutcome, EventKind, EventStatus, MemberRole
+from portal.services.settings_versions import settings_in_force
 
 #: Decisions whose month counts as a month with assistance.
 ASSISTED = (DecisionOutcome.APPROVED, DecisionOutcome.PARTLY_APPROVED)
@@ -209,27 +209,21 @@ def _month_key(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def fetch_rows(scope: Scope, period_from: date, period_to: date) -> Rows:
-    """Run the loads of one reconciliation and fetch every row (the benchmark's baseline)."""
+def fetch_rows(scope: Scope, period_from: date, period_to: date, settings: Any = None) -> Rows:
+    """Run the loads of one reconciliation and fetch every row (the benchmark's baseline).
+
+    ``settings`` replaces the settings in force (a what-if); by default they are read.
+    """
     with _cyclic_gc_paused():
-        return _fetch_rows(scope, period_from, period_to)
+        return _fetch_rows(scope, period_from, period_to, settings)
 
 
-def _fetch_rows(scope: Scope, period_from: date, period_to: date) -> Rows:
+def _fetch_rows(scope: Scope, period_from: date, period_to: date, settings: Any = None) -> Rows:
     session = db.session
     people = scope.people()
-    settings = session.execute(
-        sa.select(
-            MunicipalitySettings.full_time_hours_per_week,
-            MunicipalitySettings.mandatory_after_months,
-            MunicipalitySettings.pension_age,
-            MunicipalitySettings.missing_checkout,
-            MunicipalitySettings.extra_exemptions,
-            MunicipalitySettings.exempt_if_af_activity,
-            MunicipalitySettings.shortfall_tolerance_minutes,
-            MunicipalitySettings.updated_at,
-        ).where(MunicipalitySettings.municipality_id == scope.municipality_id)
-    ).first()
+    if settings is None:
+        # The rules in force on the period's first day (settings change from a month's first).
+        settings = settings_in_force(session, scope.municipality_id, period_from)
     # A month is mandatory when it and the months before it have assistance: read that far back.
     lookback = settings.mandatory_after_months if settings else 2
     first_month = period_from.replace(day=1)
@@ -349,6 +343,7 @@ def _fetch_rows(scope: Scope, period_from: date, period_to: date) -> Rows:
             .join(Activity, Activity.id == ActivitySession.activity_id)
             .where(
                 Activity.site_id.in_(site_ids),
+                ActivitySession.weekday <= 5,  # weekend sessions are never counted (§2)
                 ActivitySession.valid_from <= period_to,
                 sa.or_(ActivitySession.valid_to.is_(None), ActivitySession.valid_to >= period_from),
             )
@@ -1092,6 +1087,17 @@ def evaluate_person(
     """The engine's result for one person and period, computed now and not stored."""
     scenario = scenario_for_person(person, period_from, period_to, through=through)
     return _evaluate(scenario, person.public_ref)
+
+
+def evaluate_scope(
+    municipality_id: int, period_from: date, end: date, settings: Any
+) -> Iterator[tuple[int, Result]]:
+    """Every person's result for the period counted up to ``end`` under ``settings``, computed
+    now by the same engine and stored nowhere (the settings page's what-if)."""
+    scope = Scope(municipality_id)
+    inputs = Inputs(fetch_rows(scope, period_from, end, settings=settings), period_from, end)
+    for person in inputs.rows.people:
+        yield person.id, evaluate(inputs.engine_scenario(person)[0])
 
 
 def _person_scope(person: Person) -> Scope:

@@ -68,7 +68,7 @@ class ActivitySession(Base):
 
     __tablename__ = "activity_session"
     __table_args__ = (
-        sa.CheckConstraint("weekday BETWEEN 1 AND 5", "weekday"),
+        sa.CheckConstraint("weekday BETWEEN 1 AND 7", "weekday"),
         sa.CheckConstraint("end_time > start_time", "times_ordered"),
         sa.CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", "dates_ordered"),
     )
@@ -77,7 +77,8 @@ class ActivitySession(Base):
     activity_id: Mapped[int] = mapped_column(
         sa.ForeignKey("activity.id", ondelete="CASCADE"), index=True
     )
-    #: ISO weekday, 1 = Monday … 5 = Friday.
+    #: ISO weekday, 1 = Monday … 7 = Sunday. A weekend session is scanned like any other but
+    #: never counted: hours accrue on working days only (compliance-rules.md §2).
     weekday: Mapped[int]
     start_time: Mapped[time]
     end_time: Mapped[time]

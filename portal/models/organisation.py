@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -172,6 +172,9 @@ class StaffUser(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: Raised to end every session of the user at once (deactivation, second-factor reset);
+    #: a session signed in under an older number is no longer accepted.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     unit: Mapped[Unit | None] = relationship()
     sites: Mapped[list[Site]] = relationship(secondary=user_site)  # noqa: F821
@@ -179,8 +182,59 @@ class StaffUser(UserMixin, Base):
     is_staff = True
 
     def get_id(self) -> str:
-        return f"s:{self.id}"
+        return f"s:{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+
+class SettingsVersion(Base):
+    """The municipality's dated settings: in force from ``effective_from`` until the next version.
+
+    Never updated: a change is a new row, so the history shows who changed what, when and from
+    which day, and a past month is reconciled under the rules that applied then. Before the
+    first version the row in ``municipality_settings`` holds.
+    """
+
+    __tablename__ = "settings_version"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "full_time_hours_per_week > 0 AND full_time_hours_per_week <= 60", "full_time"
+        ),
+        sa.CheckConstraint("mandatory_after_months >= 0", "mandatory_after"),
+        sa.CheckConstraint("pension_age BETWEEN 55 AND 80", "pension_age"),
+        sa.CheckConstraint("sla_first_contact_hours > 0 AND sla_plan_hours > 0", "sla_positive"),
+        sa.CheckConstraint("shortfall_tolerance_minutes >= 0", "shortfall_tolerance"),
+        sa.CheckConstraint("reply_deadline_days BETWEEN 1 AND 60", "reply_deadline"),
+        sa.Index("ix_settings_version_in_force", "municipality_id", "effective_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("municipality.id", ondelete="CASCADE")
+    )
+    #: The first day (Europe/Stockholm) the version applies to.
+    effective_from: Mapped[date] = mapped_column(sa.Date)
+    full_time_hours_per_week: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    mandatory_after_months: Mapped[int]
+    pension_age: Mapped[int]
+    missing_checkout: Mapped[MissingCheckoutPolicy] = mapped_column(
+        str_enum(MissingCheckoutPolicy, "missing_checkout")
+    )
+    #: Status kinds that exempt in addition to the rule book's.
+    extra_exemptions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    exempt_if_af_activity: Mapped[bool]
+    #: Unexcused minutes in a period at or under which it is not a shortfall.
+    shortfall_tolerance_minutes: Mapped[int]
+    #: Days to answer a notice of an intended negative decision.
+    reply_deadline_days: Mapped[int]
+    #: Hours from submission to first contact, and to an individual plan.
+    sla_first_contact_hours: Mapped[int]
+    sla_plan_hours: Mapped[int]
+    #: Why the change was made (the board's decision, a reference), as the administrator wrote it.
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+
+    created_by: Mapped[StaffUser | None] = relationship()

@@ -25,7 +25,6 @@ from portal.models import (
     HouseholdMember,
     ItemCategory,
     MemberRole,
-    MunicipalitySettings,
     NormStatus,
     NormYear,
     Person,
@@ -451,18 +450,28 @@ def missing_documents(application: Application) -> list[str]:
 
 @dataclass(frozen=True)
 class EstimateOutcome:
-    """The estimate, or why there is none: 'no_table' or 'norm_incomplete'."""
+    """The estimate, or why there is none: 'no_table' or 'norm_incomplete'.
+
+    ``year`` is the norm year used; ``wanted_year`` the application's year (they differ when
+    that year's norm is not entered yet, and the estimate says so).
+    """
 
     estimate: norm.Estimate | None
     problem: str | None
     year: int
+    wanted_year: int | None = None
+
+    @property
+    def other_year(self) -> bool:
+        return self.wanted_year is not None and self.year != self.wanted_year
 
 
 def norm_table(municipality_id: int, month: str) -> norm.NormTable | None:
-    """The norm table the municipality set for estimates (else the month's year), if entered."""
-    settings = db.session.get(MunicipalitySettings, municipality_id)
-    year = settings.norm_year if settings and settings.norm_year else month_start(month).year
-    row = db.session.get(NormYear, year)
+    """The norm table of the application month's year, else of the nearest year entered
+    (norm.choose_year); None when no year is entered."""
+    years = db.session.scalars(sa.select(NormYear.year)).all()
+    year = norm.choose_year(month_start(month).year, years)
+    row = db.session.get(NormYear, year) if year is not None else None
     if row is None:
         return None
     return norm.NormTable(
@@ -487,9 +496,7 @@ def estimate_for(application: Application, person: Person) -> EstimateOutcome:
     table = norm_table(person.municipality_id, application.month)
     start = month_start(application.month)
     if table is None:
-        settings = db.session.get(MunicipalitySettings, person.municipality_id)
-        year = settings.norm_year if settings and settings.norm_year else start.year
-        return EstimateOutcome(None, "no_table", year)
+        return EstimateOutcome(None, "no_table", start.year, start.year)
     try:
         result = norm.estimate(
             table,
@@ -499,8 +506,8 @@ def estimate_for(application: Application, person: Person) -> EstimateOutcome:
             incomes_sek=sum_of(application, ItemCategory.INCOME),
         )
     except norm.NormTableError:
-        return EstimateOutcome(None, "norm_incomplete", table.year)
-    return EstimateOutcome(result, None, table.year)
+        return EstimateOutcome(None, "norm_incomplete", table.year, start.year)
+    return EstimateOutcome(result, None, table.year, start.year)
 
 
 # --- states ----------------------------------------------------------------------------------

@@ -66,6 +66,18 @@ class NormTable:
             raise NormTableError(category, key) from None
 
 
+def choose_year(wanted: int, available: Iterable[int]) -> int | None:
+    """The norm year to use for an application of year ``wanted``: that year when entered,
+    else the latest entered year before it, else the earliest after it (None: no year)."""
+    years = sorted(set(available))
+    if wanted in years:
+        return wanted
+    earlier = [year for year in years if year < wanted]
+    if earlier:
+        return earlier[-1]
+    return years[0] if years else None
+
+
 @dataclass(frozen=True)
 class Member:
     """Someone living in the home. ``role`` is 'applicant' for the person applying."""

@@ -25,12 +25,12 @@ from portal.models import (
     Activity,
     ActivitySession,
     Assessment,
-    MunicipalitySettings,
     Person,
     PlanVersion,
     Site,
     utcnow,
 )
+from portal.services.settings_versions import settings_in_force
 
 DEFAULT_FULL_TIME = Decimal(40)
 
@@ -270,7 +270,7 @@ def weekly_hours(person: Person, plan: PlanVersion | None, today: date) -> Hours
     """
     from portal.compliance.reconcile import evaluate_person
 
-    settings = db.session.get(MunicipalitySettings, person.municipality_id)
+    settings = settings_in_force(db.session, person.municipality_id, today)
     full_time = Decimal(settings.full_time_hours_per_week) if settings else DEFAULT_FULL_TIME
     assessment = db.session.scalar(
         sa.select(Assessment)
