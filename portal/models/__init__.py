@@ -36,6 +36,7 @@ from portal.models.organisation import (
     user_site,
 )
 from portal.models.people import Household, HouseholdMember, Person, PersonIdentity
+from portal.models.reports import ReportText
 
 __all__ = [
     "AbsenceReport",
@@ -70,6 +71,7 @@ __all__ = [
     "PersonalCard",
     "PlanItem",
     "PlanVersion",
+    "ReportText",
     "SanctionDecision",
     "Site",
     "SigningKey",
