@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from admin.catalogue.routes import bp as catalogue_bp
     from admin.plans.routes import bp as plans_bp
     from admin.reconciliation.routes import bp as reconciliation_bp
+    from admin.reports.routes import bp as reports_bp
     from admin.routes import bp as admin_bp
     from checkin.routes import api as checkin_api
     from checkin.routes import bp as checkin_bp
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(af_bp, url_prefix="/admin/af")
     app.register_blueprint(reconciliation_bp, url_prefix="/admin/reconciliation")
     app.register_blueprint(audit_bp, url_prefix="/admin/audit")
+    app.register_blueprint(reports_bp, url_prefix="/admin/rapporter")
 
 
 def _register_cli(app: Flask) -> None:
