@@ -62,7 +62,7 @@ def test_each_report_page_opens_for_an_administrator(client, world, login, q3, n
     page = resp.get_data(as_text=True)
     assert "<svg" in page and 'role="img"' in page and "<desc" in page
     assert "<table" in page
-    assert f"export.csv?period=2026-Q3" in page
+    assert "export.csv?period=2026-Q3" in page
 
 
 def test_page_filters_and_menu(client, world, login, q3):  # noqa: F811
