@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from admin.af.cli import af_cli
+    from admin.reports.cli import reports_cli
     from portal.cli import demo_cli, users_cli
     from portal.compliance.cli import compliance_cli
 
@@ -107,6 +108,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(compliance_cli)
     app.cli.add_command(af_cli)
+    app.cli.add_command(reports_cli)
 
 
 def _fresh_request_state() -> None:
