@@ -60,6 +60,7 @@ from portal.models import (
     PersonStatus,
     PlanItem,
     PlanVersion,
+    SanctionKind,
     Site,
     StaffRole,
     StaffUser,
@@ -266,6 +267,7 @@ class _Builder:
             for i in range(profile.count):
                 self._person(profile.kind, i)
         self._full_activity_with_waiting_list()
+        self._report_history()
 
     def _full_activity_with_waiting_list(self) -> None:
         """The study circle has four places: four people have them and two wait."""
@@ -480,7 +482,7 @@ class _Builder:
             .replace("ä", "a")
             .replace("ö", "o"),
             phone=f"070-{rng.randint(100, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
-            identity=PersonIdentity(personnummer=self._personnummer(birth)),
+            identity=PersonIdentity(personnummer=self._personnummer(birth, woman)),
         )
         db.session.add(person)
         # subject #1 is the household with children whose month shows a shortfall, so the
@@ -563,9 +565,11 @@ class _Builder:
                     )
                 )
 
-    def _personnummer(self, birth: date) -> str:
+    def _personnummer(self, birth: date, woman: bool) -> str:
+        """A personnummer whose second-to-last digit agrees with the gender (even: woman)."""
         self.serial += 1
-        nine = birth.strftime("%y%m%d") + f"{980 + self.serial % 20:03d}"
+        serial = 900 + (self.serial % 50) * 2 + (0 if woman else 1)
+        nine = birth.strftime("%y%m%d") + f"{serial:03d}"
         return birth.strftime("%Y")[:2] + with_check_digit(nine)
 
     def _assistance_months(self, kind: str, index: int) -> list[date]:
@@ -851,6 +855,99 @@ class _Builder:
             )
         )
 
+    # --- report history (A8) ----------------------------------------------------------------
+
+    def _report_history(self) -> None:
+        """Give every report non-trivial figures for the current and the previous quarter.
+
+        Voluntary then mandatory requirements, plans made within and past 48 hours of the first
+        application, returns within a year, and reductions and refusals recorded through the
+        casework service (which checks the month's shortfall) in both quarters.
+        """
+        from admin.casework.support import record_sanction
+
+        previous = add_months(_quarter_start(self.today), -3)
+        language = self.activities[ActivityType.LANGUAGE]
+        jobs = self.activities[ActivityType.JOB_SEARCH]
+        absent = []
+        for first, woman, unit_name, offsets, voluntary, attends, hours in REPORT_PEOPLE:
+            months = [
+                add_months(previous, k)
+                for k in offsets
+                if add_months(previous, k) <= self.this_month
+            ]
+            birth = date(self.today.year - self.rng.randint(22, 58), self.rng.randint(1, 12), 15)
+            person = Person(
+                public_ref=new_ref(),
+                municipality_id=self.municipality.id,
+                household=Household(municipality_id=self.municipality.id),
+                unit=self.units[unit_name],
+                caseworker=self.staff[unit_name],
+                first_name=first,
+                last_name=self.rng.choice(LAST_NAMES),
+                birth_date=birth,
+                gender=Gender.WOMAN if woman else Gender.MAN,
+                identity=PersonIdentity(personnummer=self._personnummer(birth, woman)),
+            )
+            db.session.add(person)
+            db.session.flush()
+            for i, month_start in enumerate(months):
+                self._application(person, month_start, decided=True, first=i == 0, index=i)
+            # The spell the plan belongs to starts with the first month after the last gap.
+            spell = [m for i, m in enumerate(months) if i == 0 or add_months(months[i - 1], 1) != m]
+            start = max(spell[-1], previous)
+            db.session.add(
+                Assessment(
+                    person_id=person.id,
+                    valid_from=months[0],
+                    reason=AssistanceReason.UNEMPLOYMENT,
+                    requirement_from=start + timedelta(days=3) if voluntary else None,
+                    note="Bedömd i samtal.",
+                    assessed_by_id=self.staff[unit_name].id,
+                )
+            )
+            plan = PlanVersion(
+                person_id=person.id,
+                version=1,
+                valid_from=start + timedelta(days=3),
+                purpose="Komma närmare arbete genom språk och jobbsökande.",
+                follow_up_date=start + timedelta(days=75),
+                created_by_id=self.staff[unit_name].id,
+                created_at=_utc(spell[-1] - timedelta(days=10), time(10, 15))
+                + timedelta(hours=hours),
+            )
+            plan.items = [
+                PlanItem(activity=language, from_date=plan.valid_from),
+                PlanItem(activity=jobs, from_date=plan.valid_from),
+            ]
+            db.session.add(plan)
+            db.session.flush()
+            if attends:
+                self._attendance(person, plan)
+            else:
+                absent.append(person)
+        # Nobody came: the months show a shortfall, and the caseworker decided on them.
+        decided_in_previous = add_months(previous, 2) + timedelta(days=9)
+        decided_now = max(self.today - timedelta(days=1), _quarter_start(self.today))
+        for person, kind, month, when in (
+            (absent[0], SanctionKind.REDUCTION, add_months(previous, 1), decided_in_previous),
+            (absent[1], SanctionKind.REFUSAL, add_months(previous, 1), decided_in_previous),
+            (absent[0], SanctionKind.REFUSAL, add_months(self.this_month, -1), decided_now),
+            (absent[1], SanctionKind.REDUCTION, add_months(self.this_month, -1), decided_now),
+        ):
+            db.session.flush()
+            record_sanction(
+                self.staff[person.unit.name],
+                person,
+                month_key(month),
+                kind,
+                1500 if kind == SanctionKind.REDUCTION else None,
+                "Personen har inte deltagit i planerade aktiviteter och inte hört av sig trots "
+                "påminnelser; inga godtagbara skäl har framkommit i samtal.",
+                "",
+                now=_utc(when, time(14, 0)),
+            )
+
 
 def _amounts(year: int, table: dict, factor: float) -> list[NormAmount]:
     return [
@@ -891,3 +988,23 @@ def logins_text(base_url: str = "http://127.0.0.1:5000") -> str:
         + ", ".join(f"{e.split('@')[0]}={s}" for e, s in DEMO_TOTP_SECRETS.items())
     )
     return "\n".join(lines)
+
+
+#: People whose months give every report figures for this quarter and the one before:
+#: (first name, woman, unit, months of assistance relative to the previous quarter's first
+#: month, voluntary requirement, attends, hours from application to plan).
+REPORT_PEOPLE = [
+    ("Amina", True, "Enhet Norr", range(0, 6), True, True, 30),
+    ("Jonas", False, "Enhet Söder", range(0, 6), True, True, 70),
+    ("Leila", True, "Enhet Söder", range(-2, 6), False, True, 20),
+    ("Erik", False, "Enhet Norr", range(-2, 6), False, True, 52),
+    ("Sofia", True, "Enhet Norr", range(-2, 6), False, False, 44),
+    ("Ahmed", False, "Enhet Söder", range(-2, 6), False, False, 96),
+    ("Maria", True, "Enhet Söder", (-6, -5, 1, 2, 3, 4, 5), False, True, 40),
+    ("Omar", False, "Enhet Norr", (-7, -6, 1, 2, 3, 4, 5), False, True, 60),
+    ("Nadia", True, "Enhet Norr", (4, 5), False, True, 26),
+]
+
+
+def _quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
