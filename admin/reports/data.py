@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from portal.compliance.daykinds import day_kinds
 from portal.compliance.engine import STOCKHOLM, evaluate
 from portal.compliance.reconcile import ASSISTED, Inputs, Scope, day_detail, fetch_rows
 from portal.extensions import db
@@ -97,36 +98,12 @@ def month_results(
         if needed_to < first:
             found[key] = {}
             continue
-        assisted = set(
-            db.session.scalars(
-                sa.select(Decision.person_id)
-                .where(
-                    Decision.month == key,
-                    Decision.outcome.in_(ASSISTED),
-                    Decision.person_id.in_(scope.people()),
-                )
-                .distinct()
-            )
-        )
-        month_first = first.replace(day=1)
-        month_last = (month_first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        results: dict[int, MonthResult] = {}
-        if first == month_first:
-            stored = db.session.execute(
-                sa.select(
-                    ComplianceResult.person_id, ComplianceResult.figures, ComplianceResult.days
-                ).where(
-                    ComplianceResult.period_from == month_first,
-                    ComplianceResult.period_to == month_last,
-                    sa.func.coalesce(ComplianceResult.evaluated_to, ComplianceResult.period_to)
-                    >= needed_to,
-                    ComplianceResult.person_id.in_(scope.people()),
-                )
-            )
-            for person_id, figures, days in stored:
-                if last == month_last:
-                    kept = [d for d in days if d["date"] <= needed_to.isoformat()]
-                    results[person_id] = MonthResult(figures, kept, True)
+        assisted = _assisted(scope, key)
+        stored = _stored(scope, key, first, last, needed_to, with_figures=True)
+        results = {
+            person_id: MonthResult(figures, days, True)
+            for person_id, (days, figures) in stored.items()
+        }
         missing = assisted - set(results)
         if missing:
             results.update(_evaluate_now(scope, first, needed_to, missing))
@@ -181,3 +158,102 @@ def percentile(values: list[float], share: float) -> float | None:
 def to_local_date(moment: datetime) -> date:
     """The Stockholm date of a stored UTC instant."""
     return moment.astimezone(STOCKHOLM).date()
+
+
+@dataclass(frozen=True)
+class IvoDays:
+    """What the IVO figures need of one person's days in a month (people ids per question)."""
+
+    subject: set[int]
+    planned: set[int]
+    voluntary_planned: set[int]
+    mandatory_planned: set[int]
+
+
+def ivo_days(scope: ReportScope, months: list[tuple[str, date, date]], counted_to: date) -> IvoDays:
+    """Who was subject, and who had a planned slot on a voluntary or mandatory subject day.
+
+    Stored results are read where one covers the month (as :func:`month_results`); for the
+    others only the rule book's day kinds are computed (portal.compliance.daykinds), which is
+    all these figures depend on. Queries per month: a fixed set, whatever the number of people.
+    """
+    found = IvoDays(set(), set(), set(), set())
+    for key, first, last in months:
+        needed_to = min(last, counted_to)
+        if needed_to < first:
+            continue
+        assisted = _assisted(scope, key)
+        stored = _stored(scope, key, first, last, needed_to, with_figures=False)
+        for person_id, days in stored.items():
+            for day in days:
+                if day.get("subject"):
+                    _note(found, person_id, bool(day.get("slots")), day)
+        missing = assisted - set(stored)
+        if missing:
+            inputs = Inputs(fetch_rows(scope.reconcile_scope, first, needed_to), first, needed_to)
+            for person in inputs.rows.people:
+                if person.id not in missing:
+                    continue
+                scenario, _ = inputs.engine_scenario(person)
+                for kind in day_kinds(scenario):
+                    if kind.subject:
+                        _note(found, person.id, kind.planned, kind._asdict())
+    return found
+
+
+def _note(found: IvoDays, person_id: int, planned: bool, day: dict) -> None:
+    found.subject.add(person_id)
+    if planned:
+        found.planned.add(person_id)
+        if day.get("mandatory"):
+            found.mandatory_planned.add(person_id)
+        elif day.get("voluntary"):
+            found.voluntary_planned.add(person_id)
+
+
+def _assisted(scope: ReportScope, key: str) -> set[int]:
+    return set(
+        db.session.scalars(
+            sa.select(Decision.person_id)
+            .where(
+                Decision.month == key,
+                Decision.outcome.in_(ASSISTED),
+                Decision.person_id.in_(scope.people()),
+            )
+            .distinct()
+        )
+    )
+
+
+def _stored(
+    scope: ReportScope,
+    key: str,
+    first: date,
+    last: date,
+    needed_to: date,
+    *,
+    with_figures: bool,
+) -> dict[int, Any]:
+    """Stored whole-month results that count at least to needed_to: days (and figures)."""
+    month_first = first.replace(day=1)
+    month_last = (month_first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    if first != month_first or last != month_last:
+        return {}
+    columns = [ComplianceResult.person_id, ComplianceResult.days]
+    if with_figures:
+        columns.append(ComplianceResult.figures)
+    rows = db.session.execute(
+        sa.select(*columns).where(
+            ComplianceResult.period_from == month_first,
+            ComplianceResult.period_to == month_last,
+            sa.func.coalesce(ComplianceResult.evaluated_to, ComplianceResult.period_to)
+            >= needed_to,
+            ComplianceResult.person_id.in_(scope.people()),
+        )
+    )
+    cut = needed_to.isoformat()
+    found = {}
+    for row in rows:
+        days = [day for day in row.days if day["date"] <= cut]
+        found[row.person_id] = (days, row.figures) if with_figures else days
+    return found

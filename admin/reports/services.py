@@ -244,20 +244,9 @@ def _text(value, suffix: str = "") -> str:
 
 def ivo_sets(request: Request) -> dict[str, set[int]]:
     """The people of each IVO field (exact; suppression is applied when shown)."""
-    results = d.month_results(request.scope, request.period.months(), request.counted_to)
-    voluntary, mandatory, subject, planned = set(), set(), set(), set()
-    for month in results.values():
-        for person_id, result in month.items():
-            for day in result.days:
-                if not day.get("subject"):
-                    continue
-                subject.add(person_id)
-                if day.get("slots"):
-                    planned.add(person_id)
-                    if day.get("mandatory"):
-                        mandatory.add(person_id)
-                    elif day.get("voluntary"):
-                        voluntary.add(person_id)
+    days = d.ivo_days(request.scope, request.period.months(), request.counted_to)
+    voluntary, mandatory = days.voluntary_planned, days.mandatory_planned
+    subject, planned = days.subject, days.planned
     first, after = d.local_bounds(request.period.start, request.period.end)
     sanctions = db.session.execute(
         sa.select(SanctionDecision.person_id, SanctionDecision.kind)
