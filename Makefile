@@ -84,7 +84,7 @@ fmt: install-dev ## Format and auto-fix with ruff
 	$(VENV)/bin/ruff check --fix .
 
 .PHONY: bench
-bench: bench-reconcile bench-checkin ## Run every benchmark
+bench: bench-reconcile bench-checkin bench-reports ## Run every benchmark
 
 .PHONY: bench-reconcile
 bench-reconcile: install ## Reconcile a synthetic municipality of 8 000 people (ratio vs fetch)

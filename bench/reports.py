@@ -72,10 +72,10 @@ def _utc(day: date, at: clock) -> datetime:
 
 
 def _personnummer(born: date, serial: int, woman: bool) -> str:
+    """A unique valid personnummer for the serial-th person born that day (even: woman)."""
     from portal.personnummer import with_check_digit
 
-    digits = f"{(serial % 50) * 2 + (0 if woman else 1):02d}"
-    nine = born.strftime("%y%m%d") + f"{serial // 50 % 10}{digits}"
+    nine = born.strftime("%y%m%d") + f"{serial:02d}{2 * (serial % 5) + (0 if woman else 1)}"
     return born.strftime("%Y")[:2] + with_check_digit(nine)
 
 
@@ -263,7 +263,8 @@ class Generator:
             )
         }
         created = _utc(date(2025, 6, 1), clock(9))
-        for serial in range(count):
+        born_today: dict[date, int] = {}
+        for _ in range(count):
             household_id = self.next_id("household")
             rows["household"].append(
                 {"id": household_id, "municipality_id": self.municipality_id, "created_at": created}
@@ -289,8 +290,9 @@ class Generator:
                 }
             )
             if rng.random() < 0.98:  # a few without a personnummer (coordination pending)
+                same_day = born_today[born] = born_today.get(born, -1) + 1
                 rows["identity"].append(
-                    {"person_id": person_id, "personnummer": _personnummer(born, serial, woman)}
+                    {"person_id": person_id, "personnummer": _personnummer(born, same_day, woman)}
                 )
             # A year of months: a continuous spell from a random start, and for a fifth a gap
             # of 1 to 6 months, so that some come back within the year.
