@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import format_decimal, format_percent
+
 from admin.reports.periods import Period
 
 #: What a suppressed count (1–4) is shown as.
@@ -91,9 +93,13 @@ class Chart:
     title: Any
     description: Any
     bars: list[Bar]
+    #: The value a full-width bar stands for (100 for per cent); else the largest bar.
+    scale: float | None = None
 
     @property
     def maximum(self) -> float:
+        if self.scale:
+            return self.scale
         return max((bar.value for bar in self.bars if bar.value), default=0) or 1
 
 
@@ -133,13 +139,16 @@ class Report:
 
 
 def shown(value: Any, kind: str) -> str:
-    """A cell as text for the page, the CSV and the PDF (Swedish-neutral digits)."""
+    """A cell as the page and the PDF print it, in the current language (6,2 % in Swedish).
+
+    The CSV and XLSX carry the plain numbers instead, so that spreadsheets can compute.
+    """
     if value is None:
         return "–"
     if isinstance(value, str):
         return value
     if kind == "share":
-        return f"{value * 100:.1f} %"
-    if kind in ("hours", "days") and isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
+        return format_percent(value, "#,##0.0 %")
+    if isinstance(value, float):
+        return format_decimal(value, "#,##0.0#")
+    return format_decimal(value, "#,##0")

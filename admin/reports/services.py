@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from admin.reports import data as d
-from admin.reports.figures import Bar, Chart, Column, Figures, Report, Table
+from admin.reports.figures import Bar, Chart, Column, Figures, Report, Table, shown
 from admin.reports.periods import Period, parse_period
 from portal import audit
 from portal.compliance.reconcile import ASSISTED
@@ -231,12 +231,11 @@ def _bar(label, value, text) -> Bar:
     return Bar(str(label), numeric, text)
 
 
-def _text(value, suffix: str = "") -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.1f}{suffix}"
-    return f"{value}{suffix}"
+def _text(value, suffix: str = "", kind: str = "count") -> str:
+    """A bar's value as the table shows it (a suppressed or missing value has no unit)."""
+    if value is None or isinstance(value, str):
+        return shown(value, kind)
+    return shown(value, kind) + suffix
 
 
 # ---- IVO quarterly figures ----------------------------------------------------------------
@@ -671,6 +670,10 @@ def capacity_rows(request: Request, results=None) -> list[dict]:
     return rows
 
 
+def _percent(share) -> float | None:
+    return round(share * 100, 1) if isinstance(share, float) else None
+
+
 def _capacity(request: Request):
     rows = capacity_rows(request)
     for row in rows:
@@ -697,18 +700,12 @@ def _capacity(request: Request):
         [
             _bar(
                 f"{row['activity']} {row['month']}",
-                row["attendance_rate"] * 100
-                if isinstance(row["attendance_rate"], float)
-                else row["attendance_rate"],
-                _text(
-                    round(row["attendance_rate"] * 100, 1)
-                    if isinstance(row["attendance_rate"], float)
-                    else row["attendance_rate"],
-                    " %" if isinstance(row["attendance_rate"], float) else "",
-                ),
+                _percent(row["attendance_rate"]),
+                _text(row["attendance_rate"], kind="share"),
             )
             for row in rows
         ],
+        scale=100,
     )
     definitions = [
         _l(
