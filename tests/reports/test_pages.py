@@ -199,3 +199,10 @@ def test_pdf_refuses_clearly_without_the_font(monkeypatch, tmp_path):
     with pytest.raises(DomainError) as refused:
         export.font_dir()
     assert refused.value.code == "font_missing" and "fonts-dejavu-core" in refused.value.message
+
+
+def test_a_period_that_has_not_begun_says_so(client, world, login, q3):  # noqa: F811
+    login(world.admin)
+    page = client.get(url("ivo-quarter", period="2027-Q1")).get_data(as_text=True)
+    assert "Ingen dag i perioden har passerat än" in page
+    assert "2027-Q1" in page
