@@ -53,5 +53,5 @@ def test_queries_do_not_grow_with_people(world, q3, db, name):  # noqa: F811
     db.session.expire_all()
     with counted(db) as many:
         w.report(world, name, "2026-Q3")
-    assert len(few) > 5
+    assert len(few) >= 5
     assert len(many) == len(few), (len(few), len(many))
