@@ -27,8 +27,11 @@ def personnummer(birth: date, gender: str) -> str:
     return birth.strftime("%Y")[:2] + with_check_digit(nine)
 
 
-def person(world, gender: str, *, unit=None, birth=date(1990, 5, 1), **kw) -> Person:
-    """A person in unit A (or ``unit``) whose personnummer says ``gender``; ``none``: no pnr."""
+def person(world, gender: str, *, unit=None, birth=date(1988, 3, 2), **kw) -> Person:
+    """A person in unit A (or ``unit``) whose personnummer says ``gender``; ``none``: no pnr.
+
+    Born on another day than tests/factories.py's people, so their numbers never collide.
+    """
     p = factories.person(
         world.municipality,
         unit=unit or world.unit_a,
