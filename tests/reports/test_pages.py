@@ -206,3 +206,15 @@ def test_a_period_that_has_not_begun_says_so(client, world, login, q3):  # noqa:
     page = client.get(url("ivo-quarter", period="2027-Q1")).get_data(as_text=True)
     assert "Ingen dag i perioden har passerat än" in page
     assert "2027-Q1" in page
+
+
+def test_a_caseworker_exports_exact_counts_of_their_unit(client, world, login, q3):  # noqa: F811
+    login(world.caseworker)
+    book = load_workbook(
+        io.BytesIO(client.get(export_url("ivo-quarter", "xlsx", period="2026-Q3")).data)
+    )
+    rows = {row[0]: row[1:] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
+    # Unit A: V, M and U were mandatory with activities (K is in unit B).
+    assert rows["Aktiviteter när kravet var obligatoriskt"] == (3, 1, 1, 1)
+    about = {row[0]: row[1] for row in book["Om rapporten"].iter_rows(values_only=True)}
+    assert about["Enhet"] == "Enhet A"
