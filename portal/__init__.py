@@ -71,17 +71,21 @@ def _sqlite_write_ahead_log(dbapi_connection, _record) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from admin.administration.routes import bp as administration_bp
     from admin.af.routes import bp as af_bp
     from admin.audit.routes import bp as audit_bp
     from admin.casework.routes import bp as casework_bp
     from admin.catalogue.routes import bp as catalogue_bp
     from admin.plans.routes import bp as plans_bp
     from admin.reconciliation.routes import bp as reconciliation_bp
+    from admin.reports.routes import bp as reports_bp
     from admin.routes import bp as admin_bp
     from checkin.routes import api as checkin_api
     from checkin.routes import bp as checkin_bp
     from portal.auth.routes import bp as auth_bp
     from portal.decision_routes import bp as decisions_bp
+    from portal.notices.routes import admin_bp as notices_admin_bp
+    from portal.notices.routes import bp as notices_bp
     from portal.routes import bp as portal_bp
 
     app.register_blueprint(portal_bp)
@@ -96,28 +100,25 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(af_bp, url_prefix="/admin/af")
     app.register_blueprint(reconciliation_bp, url_prefix="/admin/reconciliation")
     app.register_blueprint(audit_bp, url_prefix="/admin/audit")
-    from portal.notices.routes import admin_bp as notices_admin_bp
-    from portal.notices.routes import bp as notices_bp
-
     app.register_blueprint(notices_bp)
     app.register_blueprint(notices_admin_bp, url_prefix="/admin/notices")
-    from admin.administration.routes import bp as administration_bp
-
     app.register_blueprint(administration_bp, url_prefix="/admin/administration")
+    app.register_blueprint(reports_bp, url_prefix="/admin/rapporter")
 
 
 def _register_cli(app: Flask) -> None:
     from admin.af.cli import af_cli
+    from admin.reports.cli import reports_cli
     from portal.cli import demo_cli, users_cli
     from portal.compliance.cli import compliance_cli
+    from portal.notices.cli import notices_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(compliance_cli)
     app.cli.add_command(af_cli)
-    from portal.notices.cli import notices_cli
-
     app.cli.add_command(notices_cli)
+    app.cli.add_command(reports_cli)
 
 
 def _fresh_request_state() -> None:

@@ -39,6 +39,7 @@ from portal.models.organisation import (
     user_site,
 )
 from portal.models.people import Household, HouseholdMember, Person, PersonIdentity
+from portal.models.reports import ReportText
 
 __all__ = [
     "AbsenceReport",
@@ -73,6 +74,7 @@ __all__ = [
     "PersonalCard",
     "PlanItem",
     "PlanVersion",
+    "ReportText",
     "SanctionDecision",
     "Site",
     "SigningKey",
