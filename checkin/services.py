@@ -41,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
-from checkin import codes, schedule
+from checkin import codes, schedule, validation
 from portal import audit
 from portal.attendance import EventFact, Visit, derive_visits
 from portal.errors import DomainError
@@ -79,6 +79,7 @@ MESSAGES = {
     "enrolment_code_invalid": _l("Koden är fel, redan använd eller för gammal."),
     "event_not_correctable": _l("Den här händelsen går inte att rätta."),
     "not_found": _l("Hittades inte."),
+    "event_id_conflict": _l("Händelsens id används redan för en annan plats."),
 }
 #: Codes of refusals where the person was still identified by a genuine code.
 IDENTIFIED_REFUSALS = {"revoked_card", "expired_code", "wrong_site", "not_enrolled"}
@@ -414,6 +415,40 @@ def authenticate_device(token: str | None, pg: PlainSql | None = None) -> Device
     return device
 
 
+def device_by_id(device_id: int) -> Device:
+    """A device by its row id (read again after a retried transaction)."""
+    device = db.session.get(Device, device_id)
+    if device is None:
+        raise refusal("unauthorized", 401)
+    return device
+
+
+def scan_online(token: str | None, body: object) -> ScanOutcome:
+    """One online scan as the device API receives it: authenticate the device, check the
+    body's fields strictly and record the scan in the scan's own transaction
+    (``scan_connection``), which is ended there. Raises ScanRejected (stored) or DomainError.
+    """
+    with scan_connection() as pg:
+        if pg is not None and token and isinstance(body, dict):
+            pg.prefetch_scan(token, body.get("code"), body.get("occurred_at"))
+        device = authenticate_device(token, pg)
+        if not isinstance(body, dict):
+            raise refusal("invalid_request", 400)
+        if validation.boolean(body.get("offline"), "offline", False):
+            # Offline scans are synced (POST /sync), where they are judged as offline.
+            raise validation.InvalidField("offline", "range")
+        return record_scan(
+            device,
+            pg=pg,
+            event_id=body.get("event_id"),
+            code=body.get("code"),
+            mode=body.get("mode"),
+            occurred_at=body.get("occurred_at"),
+            device_seq=body.get("device_seq"),
+            device_time=body.get("device_time"),
+        )
+
+
 def _seen(device: Device, now: datetime, seq: int | None, *, force: bool = False) -> bool:
     """Note that the device was heard from (at most once a minute, unless forced); True if
     the device's row is to be written."""
@@ -564,10 +599,61 @@ class _Placement:
     activity_id: int | None
     session_id: int | None
     note: str | None
+    #: The auto-close event a late check-out replaces (annulled with the check-out).
+    reopens: int | None = None
+
+
+def _after_midnight(moment: datetime) -> bool:
+    """Whether a moment is within the late check-out allowance after local midnight, when a
+    check-out may still belong to an evening session of the day before."""
+    return moment - schedule.day_bounds(schedule.local_day(moment))[0] < schedule.LATE_OUT
+
+
+def _closable_visit(
+    person_id: int, site_id: int, moment: datetime, pg: PlainSql | None = None
+) -> tuple[Visit | None, dict[int, int | None], int | None]:
+    """The visit a check-out at a moment closes: the one open then (latest check-in first),
+    or else one auto-closed at its session's end at most LATE_OUT before the check-out (its
+    auto-close event is the third value: the check-out replaces it). A check-out within
+    LATE_OUT after midnight also finds a visit of the day before whose session at the site
+    ended within the allowance. Also the session of each event read (by row id)."""
+    day = schedule.local_day(moment)
+    facts = _person_facts(person_id, site_id, day, pg)
+    visit, reopens = _closing_candidate(facts, moment)
+    if visit is None and _after_midnight(moment):
+        before = day - timedelta(days=1)
+        ended = [s for s in schedule.expected_slots(before, person_id) if s.site_id == site_id]
+        if schedule.closest(ended, moment, before=schedule.EARLY, after=schedule.LATE_OUT):
+            seen = {e.id for e in facts}
+            facts = facts + [
+                e for e in _person_facts(person_id, site_id, before, pg) if e.id not in seen
+            ]
+            visit, reopens = _closing_candidate(facts, moment)
+    return visit, {e.id: e.session_id for e in facts}, reopens
+
+
+def _closing_candidate(facts: list, moment: datetime) -> tuple[Visit | None, int | None]:
+    visits = [v for v in derive_visits(EventFact.of(e) for e in facts) if v.in_at <= moment]
+    open_ = [
+        v for v in visits if not v.missing_checkout and (v.out_at is None or v.out_at > moment)
+    ]
+    if open_:
+        return max(open_, key=lambda v: v.in_at), None
+    late = [
+        v
+        for v in visits
+        if v.missing_checkout
+        and v.auto_closed_at is not None
+        and v.auto_closed_at <= moment <= v.auto_closed_at + schedule.LATE_OUT
+    ]
+    if late:
+        visit = max(late, key=lambda v: v.in_at)
+        return visit, visit.out_event_id
+    return None, None
 
 
 def _place(
-    person: Person,
+    person: Person | PersonRow,
     site_id: int,
     kind: EventKind,
     moment: datetime,
@@ -576,17 +662,26 @@ def _place(
 ) -> _Placement:
     """Decide the activity and session of a scan from the person's plan and enrolments.
 
-    A check-out closes the open visit at the site; otherwise the session closest in time
-    among the person's sessions at this site today. Refuses with wrong_site when the person
-    is expected elsewhere at the time, and not_enrolled when nowhere. ``slots`` are the
-    person's sessions that day, if already read.
+    A check-out closes the visit it belongs to at the site (``_closable_visit``, also across
+    midnight within the late check-out allowance); otherwise the session closest in time
+    among the person's sessions at this site that day (for a check-out shortly after
+    midnight, also the evening before). Refuses with wrong_site when the person is expected
+    elsewhere at the time, and not_enrolled when nowhere. ``slots`` are the person's sessions
+    that day, if already read.
     """
-    open_visit, sessions_of = _open_visit(person.id, site_id, moment, pg)
-    if kind == EventKind.OUT and open_visit is not None:
-        return _Placement(open_visit.activity_id, sessions_of.get(open_visit.in_event_id), None)
+    open_visit = None
+    if kind == EventKind.OUT:
+        visit, sessions_of, reopens = _closable_visit(person.id, site_id, moment, pg)
+        if visit is not None:
+            return _Placement(visit.activity_id, sessions_of.get(visit.in_event_id), None, reopens)
+    else:
+        open_visit = _open_visit(person.id, site_id, moment, pg)[0]
     if slots is None:
         slots = schedule.expected_slots(schedule.local_day(moment), person.id)
     mine = slots
+    if kind == EventKind.OUT and _after_midnight(moment):
+        before = schedule.local_day(moment) - timedelta(days=1)
+        mine = mine + schedule.expected_slots(before, person.id)
     here = [e for e in mine if e.site_id == site_id]
     after = timedelta(0) if kind == EventKind.IN else schedule.LATE_OUT
     match = schedule.closest(here, moment, before=schedule.EARLY, after=after)
@@ -612,8 +707,8 @@ def _lock_person(person_id: int) -> None:
 
 
 def _insert(
-    event: AttendanceEvent | dict, pg: PlainSql | None = None
-) -> tuple[AttendanceEvent, bool]:
+    event: AttendanceEvent | dict, pg: PlainSql | None = None, *, commit: bool = True
+) -> tuple[AttendanceEvent | EventRow, bool]:
     """Insert an event, or return the stored one with the same event id (True = duplicate).
 
     One statement, ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING id``: the unique
@@ -621,7 +716,8 @@ def _insert(
     repeat is not an error. A concurrent insert of the same event id makes PostgreSQL wait for
     that transaction and then do nothing, so the stored row is visible to the next statement.
     The new row becomes a persistent object of the session without another round trip.
-    With ``pg`` the event is given as a dict of its fields and comes back as an EventRow.
+    With ``pg`` the event is given as a dict of its fields and comes back as an EventRow;
+    ``commit`` False keeps the transaction open for another insert after it.
     """
     table = AttendanceEvent.__table__
     given = event if isinstance(event, dict) else event.__dict__
@@ -638,7 +734,7 @@ def _insert(
             value = None
         values[column.key] = value
     if pg is not None:
-        return pg.insert_event(values)
+        return pg.insert_event(values, commit=commit)
     new_id = db.session.execute(
         _insert_statement(db.session.get_bind().dialect.name), values
     ).scalar()
@@ -672,15 +768,15 @@ def _insert_statement(dialect: str):
     )
 
 
-def parse_event_id(value) -> str:
-    """A client event id as a canonical UUID string, or invalid_request."""
+def parse_event_id(value: object, field: str = "event_id") -> str:
+    """A client event id as a canonical UUID string, or invalid_request naming the field."""
     try:
         return str(uuid.UUID(str(value)))
     except (ValueError, TypeError, AttributeError) as exc:
-        raise refusal("invalid_request", 400) from exc
+        raise validation.InvalidField(field, "format") from exc
 
 
-def parse_moment(value, now: datetime) -> datetime:
+def parse_moment(value: object, now: datetime, field: str = "occurred_at") -> datetime:
     """An ISO 8601 time with offset (or epoch milliseconds), within sane limits, as UTC."""
     try:
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -688,12 +784,12 @@ def parse_moment(value, now: datetime) -> datetime:
         else:
             moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except (ValueError, TypeError, OverflowError, OSError) as exc:
-        raise refusal("invalid_request", 400) from exc
+        raise validation.InvalidField(field, "format") from exc
     if moment.tzinfo is None:
-        raise refusal("invalid_request", 400)
+        raise validation.InvalidField(field, "format")
     moment = moment.astimezone(UTC)
     if not (now - MAX_EVENT_AGE <= moment <= now + MAX_EVENT_AHEAD):
-        raise refusal("invalid_request", 400)
+        raise validation.InvalidField(field, "range")
     return moment
 
 
@@ -738,6 +834,7 @@ class EventRow:
     occurred_at: datetime
     #: The event's person, for a repeated scan.
     person: PersonRow | None = None
+    site_id: int | None = None
 
 
 def _stored_event_query() -> sa.Select:
@@ -752,6 +849,7 @@ def _stored_event_query() -> sa.Select:
             _EVENTS.status,
             _EVENTS.reason,
             _EVENTS.occurred_at,
+            _EVENTS.site_id,
             person.public_ref,
             person.first_name,
         )
@@ -1076,13 +1174,14 @@ class PlainSql:
             "last_seq": device.last_seq,
         }
 
-    def insert_event(self, values: dict) -> tuple[EventRow, bool]:
-        """The idempotent insert of ``_insert``; a repeat returns the stored event."""
+    def insert_event(self, values: dict, *, commit: bool = True) -> tuple[EventRow, bool]:
+        """The idempotent insert of ``_insert``; a repeat returns the stored event. With
+        ``commit`` False the transaction stays open (another insert follows)."""
         statements = [("insert", dict(values))]
         if self._seen is not None:
             statements.append(("seen", self._seen))
             self._seen = None
-        inserted = self.exchange(*statements, commit=self.commit_with_insert)[0]
+        inserted = self.exchange(*statements, commit=self.commit_with_insert and commit)[0]
         if inserted:
             return EventRow(
                 inserted[0].id,
@@ -1092,6 +1191,7 @@ class PlainSql:
                 EventStatus(values["status"]),
                 values["reason"],
                 values["occurred_at"],
+                site_id=values["site_id"],
             ), False
         stored = self.rows("stored", {"event_id": values["event_id"]})
         if not stored:  # cannot happen: DO NOTHING only for this constraint
@@ -1111,6 +1211,7 @@ class PlainSql:
             row.reason,
             _utc(row.occurred_at),
             person,
+            row.site_id,
         ), True
 
 
@@ -1382,18 +1483,19 @@ def record_scan(
     now = now or utcnow()
     if device.revoked_at is not None:
         raise refusal("device_revoked", 403)
-    event_id = parse_event_id(event_id)
-    if mode not in (EventKind.IN, EventKind.OUT) or not isinstance(code, str) or len(code) > 512:
-        raise refusal("invalid_request", 400)
-    kind = EventKind(mode)
-    occurred = parse_moment(occurred_at, now)
-    if local_result not in (None, "accepted", "rejected", "forced"):
-        raise refusal("invalid_request", 400)
-    if device_seq is not None and (not isinstance(device_seq, int) or not 0 <= device_seq < 2**63):
-        raise refusal("invalid_request", 400)
+    event_id = parse_event_id(validation.string(event_id, "event_id", max_length=64), "event_id")
+    code = validation.string(code, "code", max_length=512)
+    kind = EventKind(validation.choice(mode, "mode", (EventKind.IN, EventKind.OUT)))
+    occurred = parse_moment(validation.moment_value(occurred_at, "occurred_at"), now, "occurred_at")
+    local_result = validation.choice(
+        local_result, "local_result", ("accepted", "rejected", "forced"), optional=True
+    )
+    device_seq = validation.integer(device_seq, "device_seq")
+    offline = validation.boolean(offline, "offline", False)
     skew = None
     if device_time is not None:
-        skew = int((parse_moment(device_time, now) - now).total_seconds())
+        sent = validation.moment_value(device_time, "device_time")
+        skew = int((parse_moment(sent, now, "device_time") - now).total_seconds())
     elif not offline:
         skew = int((occurred - now).total_seconds())
     site_id = device.site_id
@@ -1447,7 +1549,15 @@ def record_scan(
     }
     if touch_device and _seen(device, now, device_seq) and pg is not None:
         pg.seen(device)  # written with the insert
-    event, duplicate = _insert(fields if pg is not None else AttendanceEvent(**fields), pg)
+    late_out = placement.reopens is not None and status != EventStatus.REJECTED
+    event, duplicate = _insert(
+        fields if pg is not None else AttendanceEvent(**fields), pg, commit=not late_out
+    )
+    if duplicate and event.site_id != site_id:
+        # Another site's event id: say nothing about that scan or its person.
+        raise refusal("event_id_conflict", 409)
+    if late_out and not duplicate:
+        _replace_auto_close(fields, placement.reopens, pg)
     if duplicate and pg is not None:
         person = event.person
     elif duplicate:
@@ -1457,76 +1567,148 @@ def record_scan(
     return ScanOutcome(event, person, duplicate=duplicate)
 
 
+#: Namespace of the ids of the annulments a late check-out makes of an auto-close.
+_LATE_OUT_NS = uuid.UUID("0b6f7c3e-52d4-4f0e-9f7a-6c1d2e3f4a5b")
+
+
+def _replace_auto_close(out: dict, auto_close_id: int, pg: PlainSql | None) -> None:
+    """Annul the auto-close of a visit that a late check-out (within the allowance) closes,
+    so the visit ends at the check-out. The annulment's id derives from the check-out's."""
+    fields = {
+        **out,
+        "event_id": str(uuid.uuid5(_LATE_OUT_NS, out["event_id"])),
+        "kind": EventKind.ANNUL,
+        "source": EventSource.AUTO,
+        "status": EventStatus.ACCEPTED,
+        "reason": "late_checkout",
+        "supersedes_id": auto_close_id,
+        "device_seq": None,
+        "token_hash": None,
+        "clock_skew_s": None,
+    }
+    _insert(fields if pg is not None else AttendanceEvent(**fields), pg)
+
+
 #: Most items one sync request may carry.
 SYNC_BATCH_MAX = 200
 
 
-def sync_batch(device: Device, items: list, device_time=None) -> list[dict]:
+def sync_batch(device: Device, items: object, device_time: object = None) -> list[dict]:
     """Store a batch of offline scans; answer per item (accepted, duplicate, rejected, error).
 
-    One transaction; an item is checked before anything of it is written and inserted with
-    ON CONFLICT DO NOTHING, so one bad item never loses the others; the same
-    batch sent twice answers "duplicate" for every stored item and changes nothing. Items with
-    "error" were not stored (malformed) and stay in the device's queue.
+    One transaction. Every person the batch names is locked up front, in the order of their
+    row ids, so two devices syncing the same people in opposite orders (the entrance's and
+    the exit's queues after an outage) wait for each other instead of deadlocking. The items
+    are then placed in the order they happened (``occurred_at``), whatever order they came
+    in, so a check-out sent before its check-in closes the visit the check-in opens; the
+    answers keep the batch's order. An item is checked before anything of it is written and
+    inserted with ON CONFLICT DO NOTHING, so one bad item never loses the others; the same
+    batch sent twice answers "duplicate" for every stored item and changes nothing. Each
+    answer says whether the item is stored (``stored``): items with "error" were not
+    (malformed) and stay in the device's queue. The caller retries the whole batch if the
+    database ends the transaction as a deadlock victim (``retry.retry_conflicts``).
     """
     now = utcnow()
     if device.revoked_at is not None:
         raise refusal("device_revoked", 403)
-    if not isinstance(items, list) or len(items) > SYNC_BATCH_MAX:
-        raise refusal("invalid_request", 400)
-    results = []
-    for item in items:
-        event_id = item.get("event_id") if isinstance(item, dict) else None
-        if not isinstance(item, dict):
-            item = {}
-        try:
-            # record_scan writes nothing before its checks pass and a repeat is no error,
-            # so a refused or malformed item leaves the rest of the batch untouched.
-            outcome = record_scan(
-                device,
-                event_id=event_id,
-                code=item.get("code"),
-                mode=item.get("mode"),
-                occurred_at=item.get("occurred_at"),
-                device_seq=item.get("device_seq"),
-                offline=bool(item.get("offline", True)),
-                local_result=item.get("local_result", "accepted"),
-                device_time=device_time,
-                now=now,
-                touch_device=False,
-            )
-            results.append(
-                {
-                    "event_id": outcome.event.event_id,
-                    "result": "duplicate" if outcome.duplicate else "accepted",
-                    "status": str(outcome.event.status),
-                    "reason": outcome.event.reason,
-                }
-            )
-        except ScanRejected as rejected:
-            results.append(
-                {
-                    "event_id": rejected.event.event_id,
-                    "result": "rejected",
-                    "code": rejected.code,
-                    "message": str(rejected.message),
-                }
-            )
-        except DomainError as error:
-            if error.code == "device_revoked":
-                raise
-            results.append(
-                {
-                    "event_id": str(event_id) if event_id is not None else None,
-                    "result": "error",
-                    "code": error.code,
-                    "message": str(error.message),
-                }
-            )
+    if not isinstance(items, list):
+        raise validation.InvalidField("items", "type")
+    if len(items) > SYNC_BATCH_MAX:
+        raise validation.InvalidField("items", "range")
+    if device_time is not None:
+        parse_moment(validation.moment_value(device_time, "device_time"), now, "device_time")
+    _lock_people_of(items)
+    results: list[dict | None] = [None] * len(items)
+    for index in sorted(range(len(items)), key=lambda i: _time_order(items[i], now)):
+        results[index] = _sync_item(device, items[index], device_time, now)
     seqs = [i.get("device_seq") for i in items if isinstance(i, dict)]
-    seqs = [q for q in seqs if isinstance(q, int) and not isinstance(q, bool)]
-    _seen(device, now, max(seqs) if seqs else None, force=True)
-    return results
+    seqs = [q for q in seqs if isinstance(q, int) and not isinstance(q, bool) and q >= 0]
+    _seen(device, now, min(max(seqs), validation.MAX_SEQ) if seqs else None, force=True)
+    return [r for r in results if r is not None]
+
+
+def _time_order(item: object, now: datetime) -> tuple[int, datetime]:
+    """Where an item goes when a batch is placed in time order (malformed ones first: they
+    are answered without being stored)."""
+    if isinstance(item, dict):
+        try:
+            return 1, parse_moment(item.get("occurred_at"), now)
+        except DomainError:
+            pass
+    return 0, now
+
+
+def _lock_people_of(items: list) -> None:
+    """Lock every person whose genuine code is in the batch, in ascending row id order, in
+    one statement (PostgreSQL; SQLite lets one writer in at a time anyway)."""
+    refs = set()
+    keys = _PublicKeys()
+    for item in items:
+        code = item.get("code") if isinstance(item, dict) else None
+        if isinstance(code, str) and len(code) <= 512:
+            try:
+                refs.add(codes.verify_personal_code(code, keys).person_ref)
+            except codes.CodeError:
+                continue
+    if refs:
+        db.session.execute(
+            sa.select(Person.id)
+            .where(Person.public_ref.in_(sorted(refs)))
+            .order_by(Person.id)
+            .with_for_update()
+        ).all()
+
+
+def _sync_item(device: Device, item: object, device_time: object, now: datetime) -> dict:
+    """Store one item of a sync batch and say what became of it."""
+    raw_id = item.get("event_id") if isinstance(item, dict) else None
+    event_id = raw_id if isinstance(raw_id, str) and len(raw_id) <= 64 else None
+    try:
+        if not isinstance(item, dict):
+            raise validation.InvalidField("item", "type")
+        # record_scan writes nothing before its checks pass and a repeat is no error,
+        # so a refused or malformed item leaves the rest of the batch untouched.
+        outcome = record_scan(
+            device,
+            event_id=item.get("event_id"),
+            code=item.get("code"),
+            mode=item.get("mode"),
+            occurred_at=item.get("occurred_at"),
+            device_seq=item.get("device_seq"),
+            offline=validation.boolean(item.get("offline"), "offline", True),
+            local_result=item.get("local_result", "accepted"),
+            device_time=device_time,
+            now=now,
+            touch_device=False,
+        )
+    except ScanRejected as rejected:
+        return {
+            "event_id": rejected.event.event_id,
+            "result": "rejected",
+            "stored": True,
+            "code": rejected.code,
+            "message": str(rejected.message),
+        }
+    except DomainError as error:
+        if error.code == "device_revoked":
+            raise
+        answer = {
+            "event_id": event_id,
+            "result": "error",
+            "stored": False,
+            "code": error.code,
+            "message": str(error.message),
+        }
+        if isinstance(error, validation.InvalidField):
+            answer["field"] = error.field
+        return answer
+    return {
+        "event_id": outcome.event.event_id,
+        "result": "duplicate" if outcome.duplicate else "accepted",
+        "stored": True,
+        "status": str(outcome.event.status),
+        "reason": outcome.event.reason,
+    }
 
 
 # --- Roster for a device and the kiosk's rotating code ---------------------------------------
