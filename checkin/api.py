@@ -177,12 +177,8 @@ def sync():
     each saying whether it is stored. A deadlock is retried inside the server; if the retries
     run out, the answer (503 ``busy``) is true: nothing of the batch was stored."""
     data = _json_body()
-    device_id = g.device.id
-    results = retry.retry_conflicts(
-        lambda: services.sync_batch(
-            services.device_by_id(device_id), data.get("items"), data.get("device_time")
-        )
-    )
+    token = _bearer()
+    results = retry.retry_conflicts(lambda: services.sync_online(token, data))
     return jsonify({"results": results, "server_time": utcnow().isoformat()})
 
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from checkin import schedule
-from checkin.services import distance_m
+from checkin.selfscan import distance_m
 from portal.extensions import db
 from portal.models import (
     AttendanceEvent,

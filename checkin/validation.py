@@ -9,7 +9,9 @@ an ``invalid_request`` (400) naming the field, raised before anything is written
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -23,6 +25,9 @@ MAX_DEPTH = 4
 MAX_BODY_BYTES = 256 * 1024
 #: Device sequence numbers are stored as a signed 64-bit integer.
 MAX_SEQ = 2**63 - 1
+#: Offline events older than this, or this far in the future, are refused as malformed.
+MAX_EVENT_AGE = timedelta(days=31)
+MAX_EVENT_AHEAD = timedelta(days=1)
 
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
@@ -111,3 +116,28 @@ def moment_value(value: Any, field: str, *, optional: bool = False) -> str | int
     if isinstance(value, str) and len(value) > 64:
         raise InvalidField(field, "range")
     return value
+
+
+def parse_event_id(value: object, field: str = "event_id") -> str:
+    """A client event id as a canonical UUID string, or invalid_request naming the field."""
+    try:
+        return str(uuid.UUID(str(value)))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise InvalidField(field, "format") from exc
+
+
+def parse_moment(value: object, now: datetime, field: str = "occurred_at") -> datetime:
+    """An ISO 8601 time with offset (or epoch milliseconds), within sane limits, as UTC."""
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            moment = datetime.fromtimestamp(value / 1000, UTC)
+        else:
+            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except (ValueError, TypeError, OverflowError, OSError) as exc:
+        raise InvalidField(field, "format") from exc
+    if moment.tzinfo is None:
+        raise InvalidField(field, "format")
+    moment = moment.astimezone(UTC)
+    if not (now - MAX_EVENT_AGE <= moment <= now + MAX_EVENT_AHEAD):
+        raise InvalidField(field, "range")
+    return moment
