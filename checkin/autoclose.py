@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from checkin import schedule
 from checkin.corrections import facts_where
-from checkin.store import CoreStore, event_values
+from checkin.rows import event_values
+from checkin.store import CoreStore
 from portal.attendance import EventFact, Visit, derive_visits
 from portal.extensions import db
 from portal.models import (

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from portal.errors import DomainError
 
 if TYPE_CHECKING:
-    from checkin.store import EventRow, PersonRow
+    from checkin.rows import EventRow, PersonRow
 
 #: The stable codes of refused scans and what they mean to the person at the scanner.
 MESSAGES = {

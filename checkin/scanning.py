@@ -22,15 +22,8 @@ from checkin import codes, schedule, validation
 from checkin.keys import PublicKeys
 from checkin.placement import NOWHERE, Placement, place
 from checkin.refusals import Refusal, ScanRejected, refusal
-from checkin.store import (
-    CoreStore,
-    DeviceRow,
-    EventRow,
-    PersonRow,
-    ScanStore,
-    event_values,
-    scan_transaction,
-)
+from checkin.rows import DeviceRow, EventRow, PersonRow, event_values
+from checkin.store import CoreStore, ScanStore, scan_transaction
 from portal.models import Device, EventKind, EventSource, EventStatus, utcnow
 
 #: Device rows are written at most this often for "last seen" (a write per scan would

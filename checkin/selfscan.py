@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from checkin import codes, keys, validation
 from checkin.placement import NOWHERE, open_visit, place
 from checkin.refusals import Refusal, ScanRejected, refusal
+from checkin.rows import EventRow, PersonRow, event_values
 from checkin.scanning import ScanOutcome
-from checkin.store import CoreStore, EventRow, PersonRow, event_values
+from checkin.store import CoreStore
 from portal.extensions import db
 from portal.models import (
     Activity,

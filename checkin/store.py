@@ -23,9 +23,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from dataclasses import fields as dataclass_fields
-from datetime import UTC, date, datetime
+from datetime import date
 from enum import Enum
 from functools import cache
 from typing import Any, Protocol
@@ -39,133 +37,10 @@ from sqlalchemy.dialects import postgresql
 
 from checkin import codes, schedule, statements, validation
 from checkin.keys import PublicKeys
+from checkin.rows import DeviceRow, EventRow, inserted, stored
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.models import AttendanceEvent, EventKind, EventStatus, utcnow
-
-
-@dataclass
-class DeviceRow:
-    """A device as a scan needs it (its last seen time and sequence are updated in place)."""
-
-    id: int
-    site_id: int
-    revoked_at: datetime | None
-    last_seen_at: datetime | None
-    last_seq: int | None
-
-    @classmethod
-    def of(cls, row: Any, prefix: str = "") -> DeviceRow:
-        """The device in a result row, its columns named with ``prefix``."""
-        return cls(*(getattr(row, prefix + f.name) for f in dataclass_fields(cls)))
-
-
-@dataclass(frozen=True)
-class PersonRow:
-    """A scanned person as a scan answers with them."""
-
-    id: int
-    public_ref: str
-    first_name: str
-
-
-@dataclass
-class EventRow:
-    """A stored event as a scan answers with it."""
-
-    id: int
-    event_id: str
-    person_id: int | None
-    site_id: int | None
-    activity_id: int | None
-    session_id: int | None
-    kind: EventKind
-    status: EventStatus
-    reason: str | None
-    occurred_at: datetime
-    #: The event's person (for a repeated scan: the stored one's).
-    person: PersonRow | None = None
-    device_id: int | None = None
-    token_hash: str | None = None
-
-    @classmethod
-    def of(cls, event: AttendanceEvent, person: PersonRow | None = None) -> EventRow:
-        """The row of an event read through the ORM."""
-        return cls(
-            event.id,
-            event.event_id,
-            event.person_id,
-            event.site_id,
-            event.activity_id,
-            event.session_id,
-            EventKind(event.kind),
-            EventStatus(event.status),
-            event.reason,
-            event.occurred_at,
-            person,
-            event.device_id,
-            event.token_hash,
-        )
-
-
-def event_values(given: dict[str, Any]) -> dict[str, Any]:
-    """Every column of an event for the insert: the given values, else the column default."""
-    values = {}
-    for column in AttendanceEvent.__table__.columns:
-        if column.key == "id":
-            continue
-        if column.key in given:
-            value = given[column.key]
-        elif column.default is not None:
-            value = column.default.arg
-            value = value(None) if callable(value) else value
-        else:
-            value = None
-        values[column.key] = value
-    return values
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC) if value is not None else None
-
-
-def _stored(row: Any) -> EventRow:
-    person = None
-    if row.person_id is not None:
-        person = PersonRow(row.person_id, row.public_ref, row.first_name)
-    return EventRow(
-        row.id,
-        row.event_id,
-        row.person_id,
-        row.site_id,
-        row.activity_id,
-        row.session_id,
-        EventKind(row.kind),
-        EventStatus(row.status),
-        row.reason,
-        _utc(row.occurred_at),
-        person,
-        row.device_id,
-        row.token_hash,
-    )
-
-
-def _inserted(new_id: int, values: dict[str, Any]) -> EventRow:
-    return EventRow(
-        new_id,
-        values["event_id"],
-        values["person_id"],
-        values["site_id"],
-        values["activity_id"],
-        values["session_id"],
-        EventKind(values["kind"]),
-        EventStatus(values["status"]),
-        values["reason"],
-        values["occurred_at"],
-        None,
-        values["device_id"],
-        values["token_hash"],
-    )
+from portal.models import utcnow
 
 
 class ScanStore(Protocol):
@@ -246,11 +121,11 @@ class CoreStore:
     def insert(self, values: dict[str, Any], *, last: bool = True) -> tuple[EventRow, bool]:
         new_id = self.connection.execute(statements.insert_event(self.dialect), values).scalar()
         if new_id is not None:
-            return _inserted(new_id, values), False
+            return inserted(new_id, values), False
         rows = self._rows(statements.stored_event(), {"event_id": values["event_id"]})
         if not rows:  # cannot happen: DO NOTHING only for this constraint
             raise RuntimeError("event id conflict without a stored event")
-        return _stored(rows[0]), True
+        return stored(rows[0]), True
 
     def seen(self, device: DeviceRow) -> None:
         params = {
@@ -461,11 +336,11 @@ class PostgresStore:
             self._seen = None
         inserted = self.exchange(*calls, commit=self.commit_with_last_insert and last)[0]
         if inserted:
-            return _inserted(inserted[0].id, values), False
+            return inserted(inserted[0].id, values), False
         rows = self.exchange(("stored", {"event_id": values["event_id"]}))[0]
         if not rows:  # cannot happen: DO NOTHING only for this constraint
             raise RuntimeError("event id conflict without a stored event")
-        return _stored(rows[0]), True
+        return stored(rows[0]), True
 
     def commit(self) -> None:
         if self._seen is not None:

@@ -9,8 +9,9 @@ from typing import Any
 from checkin import codes, validation
 from checkin.keys import PublicKeys
 from checkin.refusals import ScanRejected, refusal
+from checkin.rows import DeviceRow
 from checkin.scanning import authenticate, record_scan, seen
-from checkin.store import CoreStore, DeviceRow, ScanStore, scan_transaction
+from checkin.store import CoreStore, ScanStore, scan_transaction
 from portal.errors import DomainError
 from portal.models import utcnow
 

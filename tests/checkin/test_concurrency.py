@@ -77,7 +77,9 @@ def _scan(device_id: int, token: str, plain: bool, **fields):
         return services.record_scan(device, store=store, **fields)
 
 
-PLAIN = pytest.mark.parametrize("plain", [True, False], ids=["plain-sql", "sqlalchemy"])
+PLAIN = pytest.mark.parametrize(
+    "plain", [True, False], ids=["own-transaction", "caller-transaction"]
+)
 
 
 @pytest.mark.postgres
