@@ -227,10 +227,13 @@ def roster(device: Device, now: datetime | None = None) -> dict:
         },
         "day": day.isoformat(),
         "server_time": now.isoformat(),
+        # A revoked key is left out: the device refuses its codes from this download on.
         "keys": [
             {"key_id": k.key_id, "public_key": k.public_key, "retired": k.retired_at is not None}
             for k in signing_keys
+            if k.revoked_at is None
         ],
+        "revoked_keys": [k.key_id for k in signing_keys if k.revoked_at is not None],
         "revoked": [f"{ref}:{serial}" for ref, serial in revoked],
         "sessions": sorted(sessions.values(), key=lambda s: s["starts_at"]),
         "participants": sorted(participants.values(), key=lambda p: p["first_name"]),

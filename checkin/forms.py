@@ -73,3 +73,14 @@ class SelfScanForm(FlaskForm):
     grace = HiddenField(validators=[DataRequired()])
     latitude = HiddenField(validators=[Optional()])
     longitude = HiddenField(validators=[Optional()])
+
+
+class RevokeKeyForm(FlaskForm):
+    """An administrator revokes a compromised signing key, with a reason."""
+
+    key = SelectField(_l("Nyckel"), validators=[DataRequired(message=_l("Välj en nyckel."))])
+    reason = TextAreaField(
+        _l("Varför spärras nyckeln?"),
+        description=_l("Till exempel att serverns hemliga nyckel kan ha läckt. Sparas i loggen."),
+        validators=_REASON,
+    )

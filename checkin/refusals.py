@@ -16,6 +16,9 @@ MESSAGES = {
     "unknown_code": _l("Koden känns inte igen."),
     "bad_signature": _l("Koden är inte äkta eller har ändrats."),
     "revoked_card": _l("Kortet är spärrat. Använd ditt nya kort eller visa koden i mobilen."),
+    "revoked_key": _l(
+        "Kortet är utfärdat med en spärrad nyckel och gäller inte längre. Skriv ut ett nytt kort."
+    ),
     "expired_code": _l("Koden har gått ut. Skanna en ny kod."),
     "wrong_site": _l("Personen ska vara på en annan plats just nu."),
     "not_enrolled": _l("Personen har ingen aktivitet här just nu."),

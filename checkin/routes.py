@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from checkin import codes, review, schedule, services
+from checkin import codes, keys, review, schedule, services
 from checkin.api import api
 from checkin.card import card_pdf
 from checkin.forms import (
@@ -35,6 +35,7 @@ from checkin.forms import (
     CorrectionForm,
     CreateDeviceForm,
     ManualForm,
+    RevokeKeyForm,
     SelfScanForm,
 )
 from portal import audit, nav
@@ -59,6 +60,7 @@ nav.register(str(StaffRole.SITE_STAFF), "checkin.home", _l("Mina platser"))
 nav.register(str(StaffRole.SITE_STAFF), "checkin.review_list", _l("Att granska"))
 nav.register(str(StaffRole.SITE_STAFF), "checkin.scanner", _l("Skanner"))
 nav.register(str(StaffRole.ADMINISTRATOR), "checkin.devices", _l("Skannrar och skärmar"))
+nav.register(str(StaffRole.ADMINISTRATOR), "checkin.signing_keys", _l("Nycklar och kort"))
 nav.register("applicant", "checkin.my_code", _l("Min QR-kod"))
 
 #: Session key the sign-in honours after an applicant signs in (portal/auth/routes.py).
@@ -269,6 +271,30 @@ def revoke_device(ref: str):
     return redirect(url_for("checkin.devices"))
 
 
+# --- Administrators: signing keys and cards to re-issue --------------------------------------
+
+
+@bp.route("/nycklar", methods=["GET", "POST"])
+@staff_required(StaffRole.ADMINISTRATOR)
+def signing_keys():
+    """The signing keys of personal codes (revoke a compromised one, with a reason), and the
+    cards to print again after a revocation."""
+    all_keys = keys.signing_keys()
+    form = RevokeKeyForm()
+    form.key.choices = [("", _("Välj nyckel"))] + [
+        (k.key_id, k.key_id) for k in all_keys if k.revoked_at is None
+    ]
+    if form.validate_on_submit():
+        key = keys.revoke_signing_key(form.key.data, form.reason.data, current_user)
+        flash(_("Nyckeln %(key)s är spärrad.", key=key.key_id), "success")
+        return redirect(url_for("checkin.signing_keys"))
+    cards = keys.cards_to_reissue(current_user.municipality_id)
+    audit.record("read", "cards_to_reissue")
+    return render_template(
+        "checkin/signing_keys.html", signing_keys=all_keys, cards=cards, form=form
+    ), (400 if form.errors else 200)
+
+
 # --- Device pages (authenticated by the device token kept on the device) ---------------------
 
 
@@ -457,3 +483,26 @@ def rotate_key_command() -> None:
     key = services.rotate_signing_key()
     db.session.commit()
     click.echo(f"new signing key {key.key_id}")
+
+
+@bp.cli.command("revoke-key")
+@click.argument("key_id")
+@click.option("--reason", required=True, help="Why the key is revoked (kept in the audit log).")
+def revoke_key_command(key_id: str, reason: str) -> None:
+    """Revoke a compromised signing key; its codes are refused everywhere from now on."""
+    key = keys.revoke_signing_key(key_id, reason)
+    db.session.commit()
+    click.echo(f"revoked signing key {key.key_id}")
+
+
+@bp.cli.command("cards-to-reissue")
+def cards_to_reissue_command() -> None:
+    """List the cards signed with a revoked key (person reference, card serial, key), for
+    every municipality; each needs printing again."""
+    municipalities = db.session.scalars(sa.select(Person.municipality_id).distinct())
+    count = 0
+    for municipality_id in sorted(municipalities):
+        for entry in keys.cards_to_reissue(municipality_id):
+            click.echo(f"{entry.person.public_ref}\t{entry.card.serial}\t{entry.key.key_id}")
+            count += 1
+    click.echo(f"{count} card(s) to print again", err=True)

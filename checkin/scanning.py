@@ -75,7 +75,11 @@ def identify(
         claims = codes.verify_personal_code(text, PublicKeys())
     except codes.CodeError as exc:
         raise Refusal(exc.code) from exc
-    rows = store.person(claims.person_ref, claims.serial, day, site_id)
+    rows = store.person(claims.person_ref, claims.serial, claims.key_id, day, site_id)
+    if rows and rows[0].key_revoked_at is not None:
+        # Signed with a compromised key: whoever holds it could name anyone, so the code
+        # identifies nobody.
+        raise Refusal("revoked_key")
     if not rows or rows[0].card_id is None:
         raise Refusal("unknown_code")
     row = rows[0]

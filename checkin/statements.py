@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from checkin import schedule
-from portal.models import AttendanceEvent, Device, Person, PersonalCard
+from portal.models import AttendanceEvent, Device, Person, PersonalCard, SigningKey
 
 EVENTS = AttendanceEvent.__table__.c
 #: The columns visits are derived from (portal.attendance.EventFact), and the session.
@@ -57,13 +57,20 @@ def device_by_token() -> sa.Select:
 @cache
 def person_and_card() -> sa.Select:
     """The person of a code (``ref``) with their card of that serial (``serial``), locked,
-    and the sessions they are expected at that day (``day``, ``weekday``): one statement.
+    whether the key that signed the code (``key_id``) is revoked, and the sessions they are
+    expected at that day (``day``, ``weekday``): one statement, so a revocation is seen by
+    every server at the next scan, at no extra cost.
 
     The sessions come from enrolments and plans, which scans never write, so reading them
     in the locking statement's snapshot is safe; the person's events are read afterwards.
     """
-    person, card = Person.__table__.c, PersonalCard.__table__.c
+    person, card, key = Person.__table__.c, PersonalCard.__table__.c, SigningKey.__table__.c
     slot = schedule.slot_query()
+    key_revoked = (
+        sa.select(key.revoked_at)
+        .where(key.key_id == sa.bindparam("key_id", type_=sa.String))
+        .scalar_subquery()
+    )
     return (
         sa.select(
             person.id,
@@ -71,7 +78,7 @@ def person_and_card() -> sa.Select:
             person.first_name,
             card.id.label("card_id"),
             card.revoked_at.label("card_revoked_at"),
-            card.key_id.label("card_key_id"),
+            key_revoked.label("key_revoked_at"),
             slot.c.session_id,
             slot.c.activity_id,
             slot.c.start_time,

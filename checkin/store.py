@@ -53,7 +53,7 @@ class ScanStore(Protocol):
     def device(self, token: str) -> DeviceRow | None:
         """The device of a bearer token, revoked or not."""
 
-    def person(self, ref: str, serial: int, day: date, site_id: int) -> list[Any]:
+    def person(self, ref: str, serial: int, key_id: str, day: date, site_id: int) -> list[Any]:
         """Rows of ``statements.person_and_card`` (the person locked), empty if unknown."""
 
     def facts(self, person_id: int, site_id: int, day: date) -> list[Any]:
@@ -103,8 +103,14 @@ class CoreStore:
         rows = self._rows(statements.device_by_token(), {"token_hash": codes.sha256_hex(token)})
         return DeviceRow.of(rows[0]) if rows else None
 
-    def person(self, ref: str, serial: int, day: date, site_id: int) -> list[Any]:
-        params = {"ref": ref, "serial": serial, "day": day, "weekday": day.isoweekday()}
+    def person(self, ref: str, serial: int, key_id: str, day: date, site_id: int) -> list[Any]:
+        params = {
+            "ref": ref,
+            "serial": serial,
+            "key_id": key_id,
+            "day": day,
+            "weekday": day.isoweekday(),
+        }
         return self._rows(statements.person_and_card(), params)
 
     def facts(self, person_id: int, site_id: int, day: date) -> list[Any]:
@@ -272,6 +278,7 @@ class PostgresStore:
                     "token_hash": token_hash,
                     "ref": claims.person_ref,
                     "serial": claims.serial,
+                    "key_id": claims.key_id,
                     "day": day,
                     "weekday": day.isoweekday(),
                 },
@@ -286,7 +293,8 @@ class PostgresStore:
         if device is None or device.revoked_at is not None:
             return
         person_rows = [row for row in rows if row.id is not None]
-        self._person = ((claims.person_ref, claims.serial, day, device.site_id), person_rows)
+        key = (claims.person_ref, claims.serial, claims.key_id, day, device.site_id)
+        self._person = (key, person_rows)
         if person_rows:
             self._facts = ((person_rows[0].id, device.site_id, day), fact_rows)
 
@@ -296,13 +304,19 @@ class PostgresStore:
         rows = self.exchange(("device", {"token_hash": codes.sha256_hex(token)}))[0]
         return DeviceRow.of(rows[0]) if rows else None
 
-    def person(self, ref: str, serial: int, day: date, site_id: int) -> list[Any]:
+    def person(self, ref: str, serial: int, key_id: str, day: date, site_id: int) -> list[Any]:
         """The person's rows and, in the same round trip (after the lock), their events."""
-        key = (ref, serial, day, site_id)
+        key = (ref, serial, key_id, day, site_id)
         if self._person is not None and self._person[0] == key:
             return self._person[1]
         start, end = schedule.day_bounds(day)
-        params = {"ref": ref, "serial": serial, "day": day, "weekday": day.isoweekday()}
+        params = {
+            "ref": ref,
+            "serial": serial,
+            "key_id": key_id,
+            "day": day,
+            "weekday": day.isoweekday(),
+        }
         facts = {"ref": ref, "site_id": site_id, "start": start, "end": end}
         rows, fact_rows = self.exchange(("person", params), ("facts_by_ref", facts))
         if rows:
