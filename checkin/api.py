@@ -14,7 +14,7 @@ from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
-from checkin import codes, retry, services, validation
+from checkin import codes, retry, services, validation, wording
 from checkin.openapi import openapi_document
 from portal.errors import DomainError
 from portal.extensions import csrf, db, limiter
@@ -95,7 +95,14 @@ def scan_message(kind: EventKind, status: EventStatus, reason: str | None, first
 def _outcome_json(outcome: services.ScanOutcome) -> dict:
     event = outcome.event
     person = outcome.person
+    extra = {}
+    if outcome.clock_off_s is not None:
+        extra = {
+            "clock_off_s": outcome.clock_off_s,
+            "clock_warning": wording.clock_warning(outcome.clock_off_s),
+        }
     return {
+        **extra,
         "result": "duplicate" if outcome.duplicate else "accepted",
         "event_id": event.event_id,
         "status": str(event.status),
@@ -159,12 +166,22 @@ def scan():
     except services.ScanRejected as rejected:
         # Keep the rejected scan: staff and fraud review see why someone was refused.
         db.session.commit()
+        extra = {}
+        if rejected.expected_site:
+            extra["expected_site"] = rejected.expected_site
+        if rejected.clock_off_s is not None:
+            extra["clock_off_s"] = rejected.clock_off_s
+            extra["clock_warning"] = wording.clock_warning(rejected.clock_off_s)
+        message = str(rejected.message)
+        if rejected.expected_site:
+            message = _("Personen ska vara på %(site)s just nu.", site=rejected.expected_site)
         return _error(
             rejected.code,
-            str(rejected.message),
+            message,
             422,
             event_id=rejected.event.event_id if rejected.event else None,
             person=_person_json(rejected.person),
+            **extra,
         )
     return jsonify(_outcome_json(outcome)), 200 if outcome.duplicate else 201
 

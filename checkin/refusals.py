@@ -51,6 +51,8 @@ class ScanRejected(DomainError):
         self.person = person
         #: For wrong_site: the name of the site where the person is expected now.
         self.expected_site: str | None = None
+        #: The device's clock is off by this many seconds (more than allowed), if it is.
+        self.clock_off_s: int | None = None
 
 
 class Refusal(Exception):

@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from checkin import codes, keys, review, schedule, services
+from checkin import codes, keys, review, schedule, services, wording
 from checkin.api import api
 from checkin.card import card_pdf
 from checkin.forms import (
@@ -197,7 +197,14 @@ def review_list():
     items = review.review_items(site_ids)
     for site in current_user.sites:
         audit.record("read", "checkin_review", object_ref=site.public_ref)
-    return render_template("checkin/review.html", items=items, days=review.REVIEW_DAYS)
+    return render_template(
+        "checkin/review.html",
+        items=items,
+        days=review.REVIEW_DAYS,
+        skew_text=wording.skew_text,
+        distance_text=wording.distance_text,
+        duration_text=wording.duration_text,
+    )
 
 
 # --- Administrators: devices ----------------------------------------------------------------

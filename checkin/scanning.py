@@ -209,6 +209,7 @@ def record_scan(
     if event.status == EventStatus.REJECTED:
         rejected = ScanRejected(event.reason or "unknown_code", event, person)
         rejected.expected_site = expected_site if not duplicate else None
+        rejected.clock_off_s = skew if clock_off else None
         raise rejected
     return ScanOutcome(event, person, duplicate=duplicate, clock_off_s=skew if clock_off else None)
 
