@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -24,6 +24,7 @@ from portal.models import (
     EventKind,
     EventSource,
     EventStatus,
+    MunicipalitySettings,
     Person,
     Site,
     StaffUser,
@@ -301,6 +302,121 @@ def register_manually(
         person=person,
         object_ref=event.event_id,
         why=reason.strip() or "manual",
+        actor=actor,
+    )
+    return event
+
+
+#: Backdating window when a municipality has no settings row yet.
+DEFAULT_BACKDATE_DAYS = 7
+
+
+def backdate_days(site: Site) -> int:
+    """How many days back site staff may register a missed check-in or check-out at a site
+    (the municipality's ``checkin_backdate_days``)."""
+    settings = db.session.get(MunicipalitySettings, site.municipality_id)
+    return settings.checkin_backdate_days if settings is not None else DEFAULT_BACKDATE_DAYS
+
+
+def may_register_afterwards(site: Site, day: date, today: date) -> bool:
+    """Whether a day lies in the window for registering afterwards (before today)."""
+    return today - timedelta(days=backdate_days(site)) <= day < today
+
+
+def expected_session(
+    site: Site, day: date, person_ref: str, session_id: object
+) -> tuple[Person, schedule.Expected]:
+    """A person expected at a session at the site on a day, or DomainError not_found."""
+    try:
+        session_id = int(str(session_id))
+    except ValueError as exc:
+        raise refusal("not_found", 404) from exc
+    person = db.session.scalar(sa.select(Person).where(Person.public_ref == person_ref))
+    match = next(
+        (
+            e
+            for e in schedule.expected_on(day, site_ids={site.id})
+            if person and e.person_id == person.id and e.session.id == session_id
+        ),
+        None,
+    )
+    if person is None or match is None:
+        raise refusal("not_found", 404)
+    return person, match
+
+
+def register_afterwards(
+    actor: StaffUser,
+    site: Site,
+    *,
+    person_ref: str,
+    session_id: object,
+    day: date,
+    kind: str,
+    at: time,
+    reason: str,
+) -> AttendanceEvent:
+    """Site staff register a check-in or check-out that was missed on a past day, with the
+    time it happened and why (audited; reconciliation reads it like any other event).
+
+    Only for someone expected at the site that day at that session, within the
+    municipality's backdating window, at a time within the session's margins (from
+    ``schedule.EARLY`` before it starts to ``schedule.LATE_OUT`` after it ends). Raises
+    DomainError: outside_window, not_found, time_outside_session, reason_required.
+    """
+    now = utcnow()
+    today = schedule.local_day(now)
+    if kind not in (EventKind.IN, EventKind.OUT):
+        raise refusal("invalid_request", 400)
+    if not may_register_afterwards(site, day, today):
+        raise DomainError(
+            "outside_window",
+            _(
+                "Det går bara att registrera i efterhand för de senaste %(days)s dagarna.",
+                days=backdate_days(site),
+            ),
+            400,
+        )
+    reason = reason.strip()
+    if len(reason) < 5:
+        raise DomainError(
+            "reason_required", _("Skriv varför registreringen görs i efterhand."), 400
+        )
+    person, match = expected_session(site, day, person_ref, session_id)
+    moment = schedule.local_moment(day, at)
+    if not match.starts_at - schedule.EARLY <= moment <= match.ends_at + schedule.LATE_OUT:
+        raise DomainError(
+            "time_outside_session",
+            _(
+                "Tiden ska ligga nära passets tid (%(start)s–%(end)s).",
+                start=match.session.start_time.strftime("%H:%M"),
+                end=match.session.end_time.strftime("%H:%M"),
+            ),
+            400,
+        )
+    event = AttendanceEvent(
+        event_id=str(uuid.uuid4()),
+        person_id=person.id,
+        site_id=site.id,
+        activity_id=match.session.activity_id,
+        session_id=match.session.id,
+        kind=EventKind(kind),
+        source=EventSource.MANUAL,
+        occurred_at=moment,
+        received_at=now,
+        status=EventStatus.ACCEPTED,
+        reason="afterwards",
+        actor_user_id=actor.id,
+        note=reason,
+    )
+    db.session.add(event)
+    db.session.flush()
+    audit.record(
+        "register_afterwards",
+        "attendance_event",
+        person=person,
+        object_ref=event.event_id,
+        why=reason,
         actor=actor,
     )
     return event

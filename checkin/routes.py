@@ -25,11 +25,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from checkin import codes, keys, review, schedule, services, wording
 from checkin.api import api
 from checkin.card import card_pdf
 from checkin.forms import (
+    AfterwardsForm,
     AnnulForm,
     ButtonForm,
     CorrectionForm,
@@ -107,6 +109,7 @@ def site_day(site_ref: str):
         d=overview,
         manual_form=ManualForm(),
         today=local_today(),
+        afterwards=services.may_register_afterwards(site, day, local_today()),
     )
 
 
@@ -132,6 +135,44 @@ def register_manually(site_ref: str):
     person = db.session.get(Person, event.person_id)
     flash(_("Registreringen för %(name)s är sparad.", name=person.full_name), "success")
     return redirect(url_for("checkin.site_day", site_ref=site.public_ref))
+
+
+@bp.route("/platser/<site_ref>/efterhand", methods=["GET", "POST"])
+@staff_required(StaffRole.SITE_STAFF)
+def register_afterwards(site_ref: str):
+    """Register a check-in or check-out missed on a past day (within the municipality's
+    window), with the time and a reason."""
+    site = site_or_404(site_ref)
+    day = _day_arg()
+    person_ref, session_id = request.args.get("person", ""), request.args.get("session", "")
+    form = AfterwardsForm()
+    if form.validate_on_submit():
+        try:
+            event = services.register_afterwards(
+                current_user,
+                site,
+                person_ref=person_ref,
+                session_id=session_id,
+                day=day,
+                kind=form.kind.data,
+                at=form.time.data,
+                reason=form.reason.data,
+            )
+        except DomainError as error:
+            if error.status == 404:
+                abort(404)
+            form.time.errors.append(str(error.message))
+        else:
+            person = db.session.get(Person, event.person_id)
+            flash(_("Registreringen för %(name)s är sparad.", name=person.full_name), "success")
+            return redirect(url_for("checkin.site_day", site_ref=site.public_ref, dag=day))
+    try:
+        person, expected = services.expected_session(site, day, person_ref, session_id)
+    except DomainError:
+        abort(404)
+    return render_template(
+        "checkin/afterwards.html", site=site, day=day, person=person, expected=expected, form=form
+    ), (400 if form.errors else 200)
 
 
 @bp.route("/platser/<site_ref>/handelser/<event_id>", methods=["GET", "POST"])
@@ -288,8 +329,8 @@ def signing_keys():
     cards to print again after a revocation."""
     all_keys = keys.signing_keys()
     form = RevokeKeyForm()
-    form.key.choices = [("", _("Välj nyckel"))] + [
-        (k.key_id, k.key_id) for k in all_keys if k.revoked_at is None
+    form.key.choices = [SelectChoice("", _("Välj nyckel"))] + [
+        SelectChoice(k.key_id, k.key_id) for k in all_keys if k.revoked_at is None
     ]
     if form.validate_on_submit():
         key = keys.revoke_signing_key(form.key.data, form.reason.data, current_user)
