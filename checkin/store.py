@@ -348,9 +348,9 @@ class PostgresStore:
         if self._seen is not None:
             calls.append(("seen", self._seen))
             self._seen = None
-        inserted = self.exchange(*calls, commit=self.commit_with_last_insert and last)[0]
-        if inserted:
-            return inserted(inserted[0].id, values), False
+        new = self.exchange(*calls, commit=self.commit_with_last_insert and last)[0]
+        if new:
+            return inserted(new[0].id, values), False
         rows = self.exchange(("stored", {"event_id": values["event_id"]}))[0]
         if not rows:  # cannot happen: DO NOTHING only for this constraint
             raise RuntimeError("event id conflict without a stored event")
