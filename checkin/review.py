@@ -172,6 +172,7 @@ def _bursts(events, sites, devices) -> list[ReviewItem]:
                     rows[start].occurred_at,
                     sites[e.site_id],
                     device=devices.get(device_id),
+                    event_id=rows[start].event_id,
                     count=count,
                 )
                 items.append(current)
