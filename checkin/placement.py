@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from checkin import schedule
 from checkin.refusals import Refusal
+from checkin.rows import PersonRow
 from checkin.store import ScanStore
 from portal.attendance import EventFact, Visit, derive_visits
 from portal.extensions import db
@@ -116,7 +117,7 @@ def _closing_candidate(facts: list[Any], moment: datetime) -> tuple[Visit | None
 
 def place(
     store: ScanStore,
-    person: Any,
+    person: PersonRow,
     site_id: int,
     kind: EventKind,
     moment: datetime,

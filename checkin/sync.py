@@ -13,7 +13,7 @@ from checkin.rows import DeviceRow
 from checkin.scanning import authenticate, record_scan, seen
 from checkin.store import CoreStore, ScanStore, scan_transaction
 from portal.errors import DomainError
-from portal.models import utcnow
+from portal.models import Device, utcnow
 
 #: Most items one sync request may carry.
 SYNC_BATCH_MAX = 200
@@ -28,7 +28,7 @@ def sync_online(token: str | None, body: dict[str, Any]) -> list[dict[str, Any]]
 
 
 def sync_batch(
-    device: DeviceRow,
+    device: DeviceRow | Device,
     items: object,
     device_time: object = None,
     *,
@@ -98,7 +98,7 @@ def _people_of(items: list[Any]) -> set[str]:
 
 
 def _sync_item(
-    store: ScanStore, device: DeviceRow, item: object, device_time: object, now: datetime
+    store: ScanStore, device: DeviceRow | Device, item: object, device_time: object, now: datetime
 ) -> dict[str, Any]:
     """Store one item of a sync batch and say what became of it."""
     raw_id = item.get("event_id") if isinstance(item, dict) else None
