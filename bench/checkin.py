@@ -21,11 +21,23 @@ Lost and duplicated scans are counted from the database afterwards: every event 
 2xx answer must be stored exactly once, and nothing else may be stored. Rate limiting is switched
 off for the run (it is per device and would throttle the synthetic rush, not the server).
 
+After the rush, two more measurements of the app alone:
+
+(c) the morning after an outage: BENCH_SYNC_DEVICES devices sync their offline queues at the
+    same moment, the entrance's check-ins of BENCH_SYNC_PEOPLE people in one order and the
+    exit's check-outs of the same people in the opposite order, in BENCH_SYNC_BURSTS bursts.
+    A client sends a request that did not answer 200 once more; ``sync_failures`` counts the
+    requests that still did not. Every item must be stored exactly once.
+(d) a steady stream at a fixed rate of RATE scans a second (check-outs of people of the rush)
+    for BENCH_RATE_SECONDS, each latency measured from the moment the scan was due, so that a
+    server falling behind shows (``p99_at_150_ms``).
+
 The last line is ``checkin requests=N rps=R baseline_rps=B ratio=R/B p99_ms=P baseline_p99_ms=Q
-lost=0 duplicated=0``.
+p99_at_150_ms=S lost=0 duplicated=0 sync_failures=0``.
 
 Environment: BENCH_DATABASE_URL, BENCH_PEOPLE (default 3000), BENCH_CLIENTS (8),
-BENCH_DEVICES (= clients), BENCH_REPEAT_SHARE (0.05), BENCH_ROUNDS (3), BENCH_KEEP=1 (keep the
+BENCH_DEVICES (= clients), BENCH_REPEAT_SHARE (0.05), BENCH_ROUNDS (3), BENCH_SYNC_DEVICES (4),
+BENCH_SYNC_PEOPLE (20), BENCH_SYNC_BURSTS (5), BENCH_RATE_SECONDS (10), BENCH_KEEP=1 (keep the
 database).
 """
 
@@ -58,6 +70,8 @@ HOST = "127.0.0.1"  # loopback only
 WORKERS = 2
 #: People scanned before the rush, to warm the servers up (not counted in the rates).
 WARM_UP = 100
+#: Scans a second of the fixed-rate stream.
+RATE = 150
 
 
 # --- The database ---------------------------------------------------------------------------
@@ -304,7 +318,8 @@ def _rush(port: int, path: str, jobs: list[tuple[str, dict]], clients: int):
                 i, (token, body) = work.get_nowait()
             except queue.Empty:
                 break
-            payload = json.dumps(body)
+            # The scanner's own clock, right (the scan's time is a working day's, see _scan_day).
+            payload = json.dumps({**body, "device_time": datetime.now(UTC).isoformat()})
             headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
             started = time.perf_counter()
             for attempt in range(3):
@@ -376,12 +391,120 @@ def _jobs(
     return jobs
 
 
+def _post(conn: http.client.HTTPConnection, path: str, token: str, body: dict) -> tuple:
+    """POST a JSON body; (status, parsed answer), or (0, None) if the connection failed."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    try:
+        conn.request("POST", path, json.dumps(body), headers)
+        response = conn.getresponse()
+        data = response.read()
+    except (ConnectionError, http.client.HTTPException, OSError):
+        conn.close()
+        return 0, None
+    try:
+        return response.status, json.loads(data)
+    except ValueError:
+        return response.status, None
+
+
+def _sync_bursts(port: int, tokens: list[str], codes: list[str], occurred: datetime, bursts: int):
+    """Opposite-order syncs from several devices at once (see (c) above). Returns the number
+    of requests that did not end 200 after one retry, and the event ids answered stored."""
+    failures = 0
+    stored: list[str] = []
+    lock = threading.Lock()
+    for burst in range(bursts):
+        batches = []
+        for d, token in enumerate(tokens):
+            order = list(range(len(codes)))
+            mode = "in" if d % 2 == 0 else "out"
+            if d % 2:
+                order.reverse()
+            minute = timedelta(minutes=5 + 2 * burst + (60 if mode == "out" else 0))
+            items = [
+                {
+                    "event_id": str(uuid.uuid4()),
+                    "code": codes[i],
+                    "mode": mode,
+                    "occurred_at": (occurred - timedelta(hours=3) + minute).isoformat(),
+                    "device_seq": 10_000_000 + burst * 1000 + i,
+                    "offline": True,
+                    "local_result": "accepted",
+                }
+                for i in order
+            ]
+            batches.append((token, {"device_time": occurred.isoformat(), "items": items}))
+        barrier = threading.Barrier(len(batches))
+
+        def send(token: str, body: dict, barrier: threading.Barrier) -> None:
+            nonlocal failures
+            conn = http.client.HTTPConnection(HOST, port, timeout=60)
+            barrier.wait(timeout=30)
+            status, answer = _post(conn, "/api/checkin/v1/sync", token, body)
+            if status != 200:  # the client's single retry
+                conn = http.client.HTTPConnection(HOST, port, timeout=60)
+                status, answer = _post(conn, "/api/checkin/v1/sync", token, body)
+            conn.close()
+            with lock:
+                if status != 200 or answer is None:
+                    failures += 1
+                    return
+                stored.extend(r["event_id"] for r in answer["results"] if r.get("stored"))
+
+        threads = [threading.Thread(target=send, args=(*batch, barrier)) for batch in batches]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    return failures, stored
+
+
+def _fixed_rate(port: int, jobs: list[tuple[str, dict]], rate: float, clients: int) -> list[float]:
+    """Send the jobs at ``rate`` a second (open loop); each latency counts from when the scan
+    was due, so time spent waiting for a free client counts too."""
+    start = time.perf_counter() + 0.5
+    work: queue.Queue = queue.Queue()
+    for i, job in enumerate(jobs):
+        work.put((start + i / rate, job))
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        while True:
+            try:
+                due, (token, body) = work.get_nowait()
+            except queue.Empty:
+                break
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            body = {**body, "device_time": datetime.now(UTC).isoformat()}
+            status, _answer = _post(conn, "/api/checkin/v1/scans", token, body)
+            if status == 0:
+                conn = http.client.HTTPConnection(HOST, port, timeout=30)
+            with lock:
+                latencies.append(time.perf_counter() - due)
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies
+
+
 def main() -> None:
     people = int(os.environ.get("BENCH_PEOPLE", "3000"))
     clients = int(os.environ.get("BENCH_CLIENTS", "8"))
     devices = int(os.environ.get("BENCH_DEVICES", str(clients)))
     repeat_share = float(os.environ.get("BENCH_REPEAT_SHARE", "0.05"))
     rounds = max(1, int(os.environ.get("BENCH_ROUNDS", "3")))
+    sync_devices = max(2, int(os.environ.get("BENCH_SYNC_DEVICES", "4")))
+    sync_people = int(os.environ.get("BENCH_SYNC_PEOPLE", "20"))
+    sync_bursts = int(os.environ.get("BENCH_SYNC_BURSTS", "5"))
+    rate_seconds = int(os.environ.get("BENCH_RATE_SECONDS", "10"))
     base = os.environ.get("BENCH_DATABASE_URL", "").strip()
     tmp = None
     if base:
@@ -395,8 +518,13 @@ def main() -> None:
     print(
         f"building {people} people, {devices} scanners on {backend} …", file=sys.stderr, flush=True
     )
-    codes, tokens = build(url, people + WARM_UP, devices)
-    codes, warm_codes = codes[:people], codes[people:]
+    codes, all_tokens = build(url, people + WARM_UP + sync_people, max(devices, sync_devices))
+    tokens, sync_tokens = all_tokens[:devices], all_tokens[:sync_devices]
+    codes, warm_codes, sync_codes = (
+        codes[:people],
+        codes[people : people + WARM_UP],
+        codes[people + WARM_UP :],
+    )
     from portal.models import utcnow
 
     occurred = _scan_day(utcnow())
@@ -444,6 +572,15 @@ def main() -> None:
             b_elapsed += took
             b_latencies += lat
             b_statuses += st
+        sync_failures, synced = _sync_bursts(
+            app_port, sync_tokens, sync_codes, occurred, sync_bursts
+        )
+        # Check-outs of people of the rush, at a fixed rate.
+        rate_jobs = [
+            (token, {**body, "event_id": str(uuid.uuid4()), "mode": "out"})
+            for token, body in jobs[: RATE * rate_seconds]
+        ]
+        rate_latencies = _fixed_rate(app_port, rate_jobs, RATE, 4 * clients)
     finally:
         for server in servers:
             _stop(server)
@@ -467,8 +604,8 @@ def main() -> None:
     counts = dict(stored)
     answered = {
         body["event_id"] for (_, body), s in zip(jobs, statuses, strict=True) if 200 <= s < 300
-    }
-    sent = {body["event_id"] for _, body in jobs + warm_jobs}
+    } | set(synced)
+    sent = {body["event_id"] for _, body in jobs + warm_jobs + rate_jobs} | set(synced)
     lost = len(answered - set(counts))
     duplicated = sum(n - 1 for n in counts.values()) + len(set(counts) - sent)
     failed = sum(1 for s in statuses if not 200 <= s < 300)
@@ -477,9 +614,11 @@ def main() -> None:
     b_rps = len(baseline_jobs) / b_elapsed
     print(
         f"{backend}: {len(jobs)} scans ({len(jobs) - people} repeats) from {clients} clients, "
-        f"{failed} failed answers, {rejected} rejected, {visits - WARM_UP} people checked in "
-        f"(and {WARM_UP} in the warm-up); "
-        f"baseline {b_failed} failed",
+        f"{failed} failed answers, {rejected} rejected, "
+        f"{visits - WARM_UP - sync_people} people checked in "
+        f"(and {WARM_UP} in the warm-up); baseline {b_failed} failed; "
+        f"{sync_bursts} sync bursts from {len(sync_tokens)} devices of {sync_people} people "
+        f"each ({len(synced)} items stored); {len(rate_jobs)} check-outs at {RATE}/s",
         file=sys.stderr,
         flush=True,
     )
@@ -498,9 +637,11 @@ def main() -> None:
     print(
         f"checkin requests={len(jobs)} rps={rps:.1f} baseline_rps={b_rps:.1f} "
         f"ratio={rps / b_rps:.2f} p99_ms={_p99_ms(latencies):.1f} "
-        f"baseline_p99_ms={_p99_ms(b_latencies):.1f} lost={lost} duplicated={duplicated}"
+        f"baseline_p99_ms={_p99_ms(b_latencies):.1f} "
+        f"p99_at_{RATE}_ms={_p99_ms(rate_latencies):.1f} lost={lost} duplicated={duplicated} "
+        f"sync_failures={sync_failures}"
     )
-    if lost or duplicated or failed or visits != people + WARM_UP:
+    if lost or duplicated or failed or sync_failures or visits != people + WARM_UP + sync_people:
         sys.exit(1)
 
 

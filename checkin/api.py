@@ -14,7 +14,7 @@ from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
-from checkin import codes, services
+from checkin import codes, retry, services, validation, wording
 from checkin.openapi import openapi_document
 from portal.errors import DomainError
 from portal.extensions import csrf, db, limiter
@@ -55,7 +55,8 @@ def _error(code: str, message: str, status: int, **extra):
 
 @api.errorhandler(DomainError)
 def _domain_error(error: DomainError):
-    return _error(error.code, str(error.message), error.status)
+    extra = {"field": error.field} if isinstance(error, validation.InvalidField) else {}
+    return _error(error.code, str(error.message), error.status, **extra)
 
 
 @api.errorhandler(429)
@@ -64,6 +65,8 @@ def _rate_limited(error):
 
 
 def _json_body() -> dict:
+    """The request's JSON object, after checking its size and nesting (validation)."""
+    validation.check_body(request.get_data(cache=True))
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise services.refusal("invalid_request", 400)
@@ -92,7 +95,14 @@ def scan_message(kind: EventKind, status: EventStatus, reason: str | None, first
 def _outcome_json(outcome: services.ScanOutcome) -> dict:
     event = outcome.event
     person = outcome.person
+    extra = {}
+    if outcome.clock_off_s is not None:
+        extra = {
+            "clock_off_s": outcome.clock_off_s,
+            "clock_warning": wording.clock_warning(outcome.clock_off_s),
+        }
     return {
+        **extra,
         "result": "duplicate" if outcome.duplicate else "accepted",
         "event_id": event.event_id,
         "status": str(event.status),
@@ -145,39 +155,34 @@ def roster():
 def scan():
     """Record one online scan of a personal code (idempotent on event_id).
 
-    The device is authenticated as by ``device_required``. The scan has a connection of its
-    own with its statements as plain SQL (services.scan_connection); on PostgreSQL what the
-    scan reads goes in one round trip, the insert and the commit in another.
+    The device is authenticated as by ``device_required`` (services.scan_online). A deadlock
+    or serialization failure is retried inside the server before answering.
     """
     token = _bearer()
-    with services.scan_connection() as pg:
-        if pg is not None and token:
-            body = request.get_json(silent=True)
-            if isinstance(body, dict):
-                pg.prefetch_scan(token, body.get("code"), body.get("occurred_at"))
-        g.device = services.authenticate_device(token, pg)
-        data = _json_body()
-        try:
-            outcome = services.record_scan(
-                g.device,
-                pg=pg,
-                event_id=data.get("event_id"),
-                code=data.get("code"),
-                mode=data.get("mode"),
-                occurred_at=data.get("occurred_at"),
-                device_seq=data.get("device_seq"),
-                device_time=data.get("device_time"),
-            )
-        except services.ScanRejected as rejected:
-            # Keep the rejected scan: staff and fraud review see why someone was refused.
-            db.session.commit()
-            return _error(
-                rejected.code,
-                str(rejected.message),
-                422,
-                event_id=rejected.event.event_id if rejected.event else None,
-                person=_person_json(rejected.person),
-            )
+    validation.check_body(request.get_data(cache=True))
+    body = request.get_json(silent=True)
+    try:
+        outcome = retry.retry_conflicts(lambda: services.scan_online(token, body))
+    except services.ScanRejected as rejected:
+        # Keep the rejected scan: staff and fraud review see why someone was refused.
+        db.session.commit()
+        extra = {}
+        if rejected.expected_site:
+            extra["expected_site"] = rejected.expected_site
+        if rejected.clock_off_s is not None:
+            extra["clock_off_s"] = rejected.clock_off_s
+            extra["clock_warning"] = wording.clock_warning(rejected.clock_off_s)
+        message = str(rejected.message)
+        if rejected.expected_site:
+            message = _("Personen ska vara på %(site)s just nu.", site=rejected.expected_site)
+        return _error(
+            rejected.code,
+            message,
+            422,
+            event_id=rejected.event.event_id if rejected.event else None,
+            person=_person_json(rejected.person),
+            **extra,
+        )
     return jsonify(_outcome_json(outcome)), 200 if outcome.duplicate else 201
 
 
@@ -185,9 +190,12 @@ def scan():
 @limiter.limit("60 per minute", key_func=device_rate_key)
 @device_required
 def sync():
-    """Store a batch of offline scans; answers per item (accepted/duplicate/rejected/error)."""
+    """Store a batch of offline scans; answers per item (accepted/duplicate/rejected/error),
+    each saying whether it is stored. A deadlock is retried inside the server; if the retries
+    run out, the answer (503 ``busy``) is true: nothing of the batch was stored."""
     data = _json_body()
-    results = services.sync_batch(g.device, data.get("items"), data.get("device_time"))
+    token = _bearer()
+    results = retry.retry_conflicts(lambda: services.sync_online(token, data))
     return jsonify({"results": results, "server_time": utcnow().isoformat()})
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from pathlib import Path
 
+import segno
 from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
 
-from checkin import codes
 from portal.i18n import to_local
 
 #: DejaVu covers names in most scripts; without it the PDF core font (Latin-1) is used.
@@ -28,8 +27,89 @@ def _fonts(pdf: FPDF) -> tuple[str, bool]:
     return "Helvetica", False
 
 
+#: Where the card to cut out lies on the page (top left corner, mm).
+CARD_X, CARD_Y = 20.0, 62.0
+#: Modules of white around a QR code that a reader needs to find it (ISO/IEC 18004: 4).
+QUIET_ZONE = 4
+#: The smallest text on the card (pt); longer text is shortened, never run into the code.
+MIN_FONT = 6.0
+
+
+def _qr_matrix(data: str) -> list[list[bool]]:
+    """The QR code's modules (True = dark), without a border."""
+    qr = segno.make(data, error="m", boost_error=True, micro=False)
+    return [[bool(m) for m in row] for row in qr.matrix]
+
+
+def _draw_qr(pdf: FPDF, matrix: list[list[bool]], x: float, y: float, size: float) -> None:
+    """Draw a QR code as vector squares, its quiet zone included in ``size`` and painted
+    white, so it stays sharp at any print or scan resolution and nothing can enter it."""
+    modules = len(matrix) + 2 * QUIET_ZONE
+    unit = size / modules
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(x, y, size, size, style="F")
+    pdf.set_fill_color(0, 0, 0)
+    for r, row in enumerate(matrix):
+        c = 0
+        while c < len(row):
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(row) and row[c]:
+                c += 1
+            pdf.rect(
+                x + (QUIET_ZONE + start) * unit,
+                y + (QUIET_ZONE + r) * unit,
+                (c - start) * unit,
+                unit,
+                style="F",
+            )
+
+
+def _fitted(pdf: FPDF, family: str, style: str, size: float, value: str, width: float) -> str:
+    """Set the largest font size (from ``size`` down to MIN_FONT) at which ``value`` fits
+    ``width``; at the smallest, shorten it with an ellipsis."""
+    while size > MIN_FONT:
+        pdf.set_font(family, style, size)
+        if pdf.get_string_width(value) <= width:
+            return value
+        size -= 0.5
+    pdf.set_font(family, style, MIN_FONT)
+    while value and pdf.get_string_width(value + "…") > width:
+        value = value[:-1]
+    return value + "…" if value else value
+
+
+def _name_lines(pdf: FPDF, family: str, name: str, width: float, lines: int) -> list[str]:
+    """The name in at most ``lines`` lines of ``width``, broken between words, in the largest
+    bold size from 11 pt down that fits (a word too long for a line is shortened)."""
+    words = name.split()
+    size = 11.0
+    while True:
+        pdf.set_font(family, "B", size)
+        out: list[str] = []
+        for word in words:
+            candidate = f"{out[-1]} {word}" if out else word
+            if out and pdf.get_string_width(candidate) <= width:
+                out[-1] = candidate
+            else:
+                out.append(word)
+        fits = all(pdf.get_string_width(line) <= width for line in out)
+        if (fits and len(out) <= lines) or size <= MIN_FONT:
+            break
+        size -= 0.5
+    out = out[:lines]
+    return [_fitted(pdf, family, "B", size, line, width) for line in out]
+
+
 def card_pdf(full_name: str, code: str, serial: int, issued_at: datetime) -> bytes:
-    """An A4 page with a card to cut out (bank-card size) and a larger code below it."""
+    """An A4 page with a card to cut out (bank-card size) and a larger code below it.
+
+    Both codes are drawn as vectors with their quiet zone of four modules kept white; on the
+    card, the text has a column of its own to the left of the code and is made smaller (or
+    shortened) rather than allowed into the code's quiet zone.
+    """
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_title(_("Incheckningskort"))
     pdf.set_author(_("Aktivitetsportalen"))
@@ -40,8 +120,8 @@ def card_pdf(full_name: str, code: str, serial: int, issued_at: datetime) -> byt
     def text(value: str) -> str:
         return value if unicode_ok else value.encode("latin-1", "replace").decode("latin-1")
 
-    png = io.BytesIO(codes.qr_png(code, scale=8))
-    issued = format_date(to_local(issued_at).date(), "long")
+    matrix = _qr_matrix(code)
+    issued = format_date(to_local(issued_at).date(), "medium")
 
     pdf.set_font(family, "B", 18)
     pdf.set_xy(20, 18)
@@ -61,31 +141,40 @@ def card_pdf(full_name: str, code: str, serial: int, issued_at: datetime) -> byt
         ),
     )
 
-    # The card, with a dashed cutting line.
-    x, y = 20.0, 62.0
+    # The card, with a dashed cutting line; the code (with its quiet zone) fills the card's
+    # height at the right, the text keeps to the column left of it.
+    x, y = CARD_X, CARD_Y
     pdf.set_draw_color(120, 120, 120)
     pdf.set_dash_pattern(dash=2, gap=1.5)
     pdf.rect(x, y, CARD_W, CARD_H)
     pdf.set_dash_pattern()
-    qr_size = CARD_H - 8
-    pdf.image(png, x=x + CARD_W - qr_size - 3, y=y + 4, w=qr_size, h=qr_size)
+    qr_size = CARD_H - 2
+    qr_x = x + CARD_W - qr_size - 1
+    _draw_qr(pdf, matrix, qr_x, y + 1, qr_size)
+    column = qr_x - (x + 4) - 0.5
+    pdf.set_text_color(0, 0, 0)
+    title = _fitted(pdf, family, "B", 8, text(_("Aktivitetsportalen")), column)
     pdf.set_xy(x + 4, y + 5)
-    pdf.set_font(family, "B", 9)
-    pdf.cell(CARD_W - qr_size - 9, 5, text(_("Aktivitetsportalen")))
-    pdf.set_xy(x + 4, y + 14)
-    pdf.set_font(family, "B", 11)
-    pdf.multi_cell(CARD_W - qr_size - 9, 5.5, text(full_name))
-    pdf.set_font(family, "", 8)
-    pdf.set_xy(x + 4, y + CARD_H - 15)
-    pdf.cell(CARD_W - qr_size - 9, 4, text(_("Kort nummer %(serial)s", serial=serial)))
-    pdf.set_xy(x + 4, y + CARD_H - 10)
-    pdf.cell(CARD_W - qr_size - 9, 4, text(_("Utfärdat %(date)s", date=issued)))
+    pdf.cell(column, 4, title)
+    line_y = y + 13
+    for line in _name_lines(pdf, family, text(full_name), column, 4):
+        pdf.set_xy(x + 4, line_y)
+        pdf.cell(column, 5, line)
+        line_y += 5
+    serial_text = _fitted(
+        pdf, family, "", 7.5, text(_("Kort nummer %(serial)s", serial=serial)), column
+    )
+    pdf.set_xy(x + 4, y + CARD_H - 14)
+    pdf.cell(column, 4, serial_text)
+    issued_text = _fitted(pdf, family, "", 7.5, text(_("Utfärdat %(date)s", date=issued)), column)
+    pdf.set_xy(x + 4, y + CARD_H - 9)
+    pdf.cell(column, 4, issued_text)
 
     # A larger copy of the code on the sheet itself, for a folder or the fridge door.
     pdf.set_xy(20, 130)
     pdf.set_font(family, "B", 12)
     pdf.cell(170, 7, text(_("Samma kod i större storlek")))
-    pdf.image(png, x=20, y=140, w=80, h=80)
+    _draw_qr(pdf, matrix, 20, 140, 80)
     pdf.set_xy(20, 224)
     pdf.set_font(family, "", 10)
     pdf.cell(170, 6, text(full_name))

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -73,3 +81,34 @@ class SelfScanForm(FlaskForm):
     grace = HiddenField(validators=[DataRequired()])
     latitude = HiddenField(validators=[Optional()])
     longitude = HiddenField(validators=[Optional()])
+
+
+class RevokeKeyForm(FlaskForm):
+    """An administrator revokes a compromised signing key, with a reason."""
+
+    key = SelectField(_l("Nyckel"), validators=[DataRequired(message=_l("Välj en nyckel."))])
+    reason = TextAreaField(
+        _l("Varför spärras nyckeln?"),
+        description=_l("Till exempel att serverns hemliga nyckel kan ha läckt. Sparas i loggen."),
+        validators=_REASON,
+    )
+
+
+class AfterwardsForm(FlaskForm):
+    """Site staff register a check-in or check-out that was missed on a past day."""
+
+    kind = RadioField(
+        _l("Vad ska registreras?"),
+        choices=[SelectChoice("in", _l("Incheckning")), SelectChoice("out", _l("Utcheckning"))],
+        validators=[DataRequired(message=_l("Välj incheckning eller utcheckning."))],
+    )
+    time = TimeField(
+        _l("Klockslag"),
+        description=_l("När personen kom eller gick, till exempel 09:05."),
+        validators=[DataRequired(message=_l("Skriv en tid, till exempel 09:05."))],
+    )
+    reason = TextAreaField(
+        _l("Varför registreras det i efterhand?"),
+        description=_l("Det här sparas och kan läsas av handläggaren."),
+        validators=_REASON,
+    )

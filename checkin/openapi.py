@@ -9,12 +9,15 @@ ERROR_CODES = [
     "enrolment_code_invalid",
     "unknown_code",
     "bad_signature",
+    "revoked_key",
     "revoked_card",
     "expired_code",
     "wrong_site",
     "not_enrolled",
     "refused_offline",
+    "event_id_conflict",
     "rate_limited",
+    "busy",
     "http_404",
     "http_405",
 ]
@@ -30,11 +33,13 @@ def _json(schema: dict, description: str) -> dict:
 
 def _errors(*statuses: int) -> dict:
     texts = {
-        400: "Malformed request (invalid_request, enrolment_code_invalid)",
+        400: "Malformed request (invalid_request with field, enrolment_code_invalid)",
         401: "Missing or unknown device token (unauthorized)",
         403: "The device has been revoked (device_revoked)",
+        409: "The event id is another site's (event_id_conflict); nothing stored or told",
         422: "The scan was refused and stored as rejected; code says why",
         429: "Too many requests for this device or address (rate_limited)",
+        503: "Retried deadlocks ran out (busy); nothing of the request was stored",
     }
     return {str(s): _json(_ref("Error"), texts[s]) for s in statuses}
 
@@ -55,8 +60,25 @@ SCAN_ITEM = {
             "format": "date-time",
             "description": "When the scan happened, by the device's clock, with offset",
         },
-        "device_seq": {"type": "integer", "minimum": 0, "description": "Device sequence number"},
+        "device_seq": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 2**63 - 1,
+            "description": "Device sequence number (an integer: not a boolean or a string)",
+        },
+        "offline": {
+            "type": "boolean",
+            "description": "Scanned while offline (true/false; a string is refused)",
+        },
     },
+}
+#: The clock fields of an answer to a device whose clock is off by more than five minutes.
+CLOCK_FIELDS = {
+    "clock_off_s": {
+        "type": "integer",
+        "description": "The device's clock is this many seconds ahead (negative: behind)",
+    },
+    "clock_warning": {"type": "string", "description": "For the device's screen, translated"},
 }
 
 
@@ -86,6 +108,15 @@ def openapi_document() -> dict:
                         "message": {"type": "string", "description": "For people, translated"},
                         "event_id": {"type": "string", "nullable": True},
                         "person": {"allOf": [_ref("Person")], "nullable": True},
+                        "field": {
+                            "type": "string",
+                            "description": "invalid_request: the field that is wrong",
+                        },
+                        "expected_site": {
+                            "type": "string",
+                            "description": "wrong_site: where the person is expected now",
+                        },
+                        **CLOCK_FIELDS,
                     },
                 },
                 "Person": {
@@ -121,6 +152,7 @@ def openapi_document() -> dict:
                         "occurred_at": {"type": "string", "format": "date-time"},
                         "person": _ref("Person"),
                         "message": {"type": "string"},
+                        **CLOCK_FIELDS,
                     },
                 },
                 "SyncRequest": {
@@ -166,9 +198,14 @@ def openapi_document() -> dict:
                                             "the queue; error was not stored: keep and retry"
                                         ),
                                     },
+                                    "stored": {
+                                        "type": "boolean",
+                                        "description": "Whether the item is stored",
+                                    },
                                     "status": {"type": "string"},
                                     "reason": {"type": "string", "nullable": True},
                                     "code": {"type": "string"},
+                                    "field": {"type": "string"},
                                     "message": {"type": "string"},
                                 },
                             },
@@ -199,6 +236,11 @@ def openapi_document() -> dict:
                         "revoked": {
                             "type": "array",
                             "items": {"type": "string", "description": "<person ref>:<serial>"},
+                        },
+                        "revoked_keys": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "Key ids whose codes are refused (not in keys)",
                         },
                         "sessions": {"type": "array", "items": {"type": "object"}},
                         "participants": {
@@ -289,7 +331,7 @@ def openapi_document() -> dict:
                     "responses": {
                         "201": _json(_ref("ScanResult"), "Stored"),
                         "200": _json(_ref("ScanResult"), "Seen before (same event_id)"),
-                        **_errors(400, 401, 403, 422, 429),
+                        **_errors(400, 401, 403, 409, 422, 429, 503),
                     },
                 }
             },
@@ -302,7 +344,7 @@ def openapi_document() -> dict:
                     },
                     "responses": {
                         "200": _json(_ref("SyncResult"), "Per-item results"),
-                        **_errors(400, 401, 403, 429),
+                        **_errors(400, 401, 403, 429, 503),
                     },
                 }
             },

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from checkin import schedule
-from checkin.services import distance_m
+from checkin.selfscan import distance_m
 from portal.extensions import db
 from portal.models import (
     AttendanceEvent,
@@ -56,13 +56,15 @@ class ReviewItem:
     device: Device | None = None
     event_id: str | None = None
     count: int = 1
-    #: Numbers for the sentence shown (minutes of skew, metres, the other site …).
+    #: Numbers for the sentence shown (seconds of skew, metres, the other site …).
     detail: dict = field(default_factory=dict)
+    #: The Stockholm day of the linked event (where the day at the site lists it).
+    on: date | None = None
 
     @property
-    def day(self):
-        """The Stockholm date, for linking to the day at the site."""
-        return schedule.local_day(self.at)
+    def day(self) -> date:
+        """The Stockholm date, for linking to the day at the site that shows the event."""
+        return self.on or schedule.local_day(self.at)
 
 
 def review_items(site_ids: set[int], now: datetime | None = None) -> list[ReviewItem]:
@@ -118,11 +120,13 @@ def _clock_skew(events, sites, devices) -> list[ReviewItem]:
         items.append(
             ReviewItem(
                 "clock_skew",
-                max(e.received_at for e in rows),
+                top.received_at,
                 sites[top.site_id],
                 device=devices.get(device_id),
+                event_id=top.event_id,
                 count=len(rows),
-                detail={"minutes": round(top.clock_skew_s / 60)},
+                detail={"skew_s": top.clock_skew_s, "minutes": round(top.clock_skew_s / 60)},
+                on=schedule.local_day(top.occurred_at),
             )
         )
     return items
@@ -168,6 +172,7 @@ def _bursts(events, sites, devices) -> list[ReviewItem]:
                     rows[start].occurred_at,
                     sites[e.site_id],
                     device=devices.get(device_id),
+                    event_id=rows[start].event_id,
                     count=count,
                 )
                 items.append(current)
@@ -215,8 +220,10 @@ def _impossible_travel(person_ids, site_ids, since, sites, people) -> list[Revie
                     detail={
                         "other_site": sites[there.site_id].name,
                         "minutes": int(gap.total_seconds() // 60),
+                        "metres": metres,
                         "km": round(metres / 1000, 1) if metres is not None else None,
                     },
+                    on=schedule.local_day(here.occurred_at),
                 )
             )
     return items
@@ -230,7 +237,11 @@ def _far_self_scans(events, sites, people) -> list[ReviewItem]:
             sites[e.site_id],
             person=people.get(e.person_id),
             event_id=e.event_id,
-            detail={"metres": e.distance_m},
+            detail={
+                "metres": e.distance_m,
+                "refused": e.status == EventStatus.REJECTED,
+                "reason": e.reason,
+            },
         )
         for e in events
         if e.source == EventSource.SELF_SCAN

@@ -25,16 +25,19 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms import SelectChoice
 
-from checkin import codes, review, schedule, services
+from checkin import codes, keys, review, schedule, services, wording
 from checkin.api import api
 from checkin.card import card_pdf
 from checkin.forms import (
+    AfterwardsForm,
     AnnulForm,
     ButtonForm,
     CorrectionForm,
     CreateDeviceForm,
     ManualForm,
+    RevokeKeyForm,
     SelfScanForm,
 )
 from portal import audit, nav
@@ -59,6 +62,7 @@ nav.register(str(StaffRole.SITE_STAFF), "checkin.home", _l("Mina platser"))
 nav.register(str(StaffRole.SITE_STAFF), "checkin.review_list", _l("Att granska"))
 nav.register(str(StaffRole.SITE_STAFF), "checkin.scanner", _l("Skanner"))
 nav.register(str(StaffRole.ADMINISTRATOR), "checkin.devices", _l("Skannrar och skärmar"))
+nav.register(str(StaffRole.ADMINISTRATOR), "checkin.signing_keys", _l("Nycklar och kort"))
 nav.register("applicant", "checkin.my_code", _l("Min QR-kod"))
 
 #: Session key the sign-in honours after an applicant signs in (portal/auth/routes.py).
@@ -105,6 +109,7 @@ def site_day(site_ref: str):
         d=overview,
         manual_form=ManualForm(),
         today=local_today(),
+        afterwards=services.may_register_afterwards(site, day, local_today()),
     )
 
 
@@ -130,6 +135,44 @@ def register_manually(site_ref: str):
     person = db.session.get(Person, event.person_id)
     flash(_("Registreringen för %(name)s är sparad.", name=person.full_name), "success")
     return redirect(url_for("checkin.site_day", site_ref=site.public_ref))
+
+
+@bp.route("/platser/<site_ref>/efterhand", methods=["GET", "POST"])
+@staff_required(StaffRole.SITE_STAFF)
+def register_afterwards(site_ref: str):
+    """Register a check-in or check-out missed on a past day (within the municipality's
+    window), with the time and a reason."""
+    site = site_or_404(site_ref)
+    day = _day_arg()
+    person_ref, session_id = request.args.get("person", ""), request.args.get("session", "")
+    form = AfterwardsForm()
+    if form.validate_on_submit():
+        try:
+            event = services.register_afterwards(
+                current_user,
+                site,
+                person_ref=person_ref,
+                session_id=session_id,
+                day=day,
+                kind=form.kind.data,
+                at=form.time.data,
+                reason=form.reason.data,
+            )
+        except DomainError as error:
+            if error.status == 404:
+                abort(404)
+            form.time.errors.append(str(error.message))
+        else:
+            person = db.session.get(Person, event.person_id)
+            flash(_("Registreringen för %(name)s är sparad.", name=person.full_name), "success")
+            return redirect(url_for("checkin.site_day", site_ref=site.public_ref, dag=day))
+    try:
+        person, expected = services.expected_session(site, day, person_ref, session_id)
+    except DomainError:
+        abort(404)
+    return render_template(
+        "checkin/afterwards.html", site=site, day=day, person=person, expected=expected, form=form
+    ), (400 if form.errors else 200)
 
 
 @bp.route("/platser/<site_ref>/handelser/<event_id>", methods=["GET", "POST"])
@@ -195,7 +238,14 @@ def review_list():
     items = review.review_items(site_ids)
     for site in current_user.sites:
         audit.record("read", "checkin_review", object_ref=site.public_ref)
-    return render_template("checkin/review.html", items=items, days=review.REVIEW_DAYS)
+    return render_template(
+        "checkin/review.html",
+        items=items,
+        days=review.REVIEW_DAYS,
+        skew_text=wording.skew_text,
+        distance_text=wording.distance_text,
+        duration_text=wording.duration_text,
+    )
 
 
 # --- Administrators: devices ----------------------------------------------------------------
@@ -267,6 +317,30 @@ def revoke_device(ref: str):
     services.revoke_device(current_user, device)
     flash(_("Enheten %(name)s är avregistrerad.", name=device.name), "success")
     return redirect(url_for("checkin.devices"))
+
+
+# --- Administrators: signing keys and cards to re-issue --------------------------------------
+
+
+@bp.route("/nycklar", methods=["GET", "POST"])
+@staff_required(StaffRole.ADMINISTRATOR)
+def signing_keys():
+    """The signing keys of personal codes (revoke a compromised one, with a reason), and the
+    cards to print again after a revocation."""
+    all_keys = keys.signing_keys()
+    form = RevokeKeyForm()
+    form.key.choices = [SelectChoice("", _("Välj nyckel"))] + [
+        SelectChoice(k.key_id, k.key_id) for k in all_keys if k.revoked_at is None
+    ]
+    if form.validate_on_submit():
+        key = keys.revoke_signing_key(form.key.data, form.reason.data, current_user)
+        flash(_("Nyckeln %(key)s är spärrad.", key=key.key_id), "success")
+        return redirect(url_for("checkin.signing_keys"))
+    cards = keys.cards_to_reissue(current_user.municipality_id)
+    audit.record("read", "cards_to_reissue")
+    return render_template(
+        "checkin/signing_keys.html", signing_keys=all_keys, cards=cards, form=form
+    ), (400 if form.errors else 200)
 
 
 # --- Device pages (authenticated by the device token kept on the device) ---------------------
@@ -457,3 +531,26 @@ def rotate_key_command() -> None:
     key = services.rotate_signing_key()
     db.session.commit()
     click.echo(f"new signing key {key.key_id}")
+
+
+@bp.cli.command("revoke-key")
+@click.argument("key_id")
+@click.option("--reason", required=True, help="Why the key is revoked (kept in the audit log).")
+def revoke_key_command(key_id: str, reason: str) -> None:
+    """Revoke a compromised signing key; its codes are refused everywhere from now on."""
+    key = keys.revoke_signing_key(key_id, reason)
+    db.session.commit()
+    click.echo(f"revoked signing key {key.key_id}")
+
+
+@bp.cli.command("cards-to-reissue")
+def cards_to_reissue_command() -> None:
+    """List the cards signed with a revoked key (person reference, card serial, key), for
+    every municipality; each needs printing again."""
+    municipalities = db.session.scalars(sa.select(Person.municipality_id).distinct())
+    count = 0
+    for municipality_id in sorted(municipalities):
+        for entry in keys.cards_to_reissue(municipality_id):
+            click.echo(f"{entry.person.public_ref}\t{entry.card.serial}\t{entry.key.key_id}")
+            count += 1
+    click.echo(f"{count} card(s) to print again", err=True)

@@ -803,6 +803,8 @@ class _Builder:
                 PlanItem(activity=park, session_ids=friday, from_date=start),
             ]
         for item in plan.items:
+            if item.session_ids:
+                continue  # an enrolment takes every session: the park's Friday afternoon only
             db.session.add(Enrolment(person_id=person.id, activity=item.activity, from_date=start))
         db.session.add(plan)
         db.session.flush()

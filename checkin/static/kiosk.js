@@ -64,15 +64,18 @@
     });
   }
 
+  // The clock shows the server's time (in Stockholm), the same the code is judged by.
+  var clockFormat = new Intl.DateTimeFormat(document.documentElement.lang || "sv", {
+    hour: "2-digit", minute: "2-digit", timeZone: "Europe/Stockholm"
+  });
+
   window.setInterval(function () {
     var left = Math.max(0, Math.ceil((state.validUntil - serverNow()) / 1000));
     el("kiosk-countdown").textContent = state.validUntil ? D.format(S.seconds, { seconds: left }) : "";
+    var now = new Date(serverNow());
+    el("kiosk-clock").textContent = clockFormat.format(now);
+    el("kiosk-clock").setAttribute("datetime", now.toISOString());
   }, 500);
-
-  el("kiosk-fullscreen").addEventListener("click", function () {
-    var page = document.documentElement;
-    if (page.requestFullscreen) { page.requestFullscreen().catch(function () {}); }
-  });
   if (navigator.wakeLock && navigator.wakeLock.request) {
     navigator.wakeLock.request("screen").catch(function () { /* the screen may sleep */ });
   }

@@ -205,12 +205,15 @@
   function showServer(body, mode) {
     var name = body.person ? body.person.first_name : "";
     var kind = body.status === "flagged" || body.reason === "already_in" || body.reason === "not_in" ? "warn" : "ok";
-    show(kind, name ? name + " · " + modeLabel(mode) : modeLabel(mode), body.message);
+    show(kind, name ? name + " · " + modeLabel(mode) : modeLabel(mode), withClock(body.message, body));
   }
 
   function showRefusal(body) {
-    show("bad", body.person ? body.person.first_name : "", body.message || S[body.code] || S.error);
+    show("bad", body.person ? body.person.first_name : "", withClock(body.message || S[body.code] || S.error, body));
   }
+
+  // The server says when this device's clock is off by more than it allows.
+  function withClock(text, body) { return body.clock_warning ? text + " " + body.clock_warning : text; }
 
   function showLocal(result, ev, provisional) {
     var name = result.person && result.person.first_name ? result.person.first_name : "";

@@ -24,6 +24,10 @@ class SigningKey(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     #: Retired keys still verify old cards until expiry but sign nothing new.
     retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: A revoked (compromised) key verifies nothing: its codes are refused everywhere.
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: Why the key was revoked, as the administrator wrote it.
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(200))
 
 
 class PersonalCard(Base):

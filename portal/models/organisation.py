@@ -40,6 +40,7 @@ class MunicipalitySettings(Base):
         sa.CheckConstraint("sla_first_contact_hours > 0 AND sla_plan_hours > 0", "sla_positive"),
         sa.CheckConstraint("shortfall_tolerance_minutes >= 0", "shortfall_tolerance"),
         sa.CheckConstraint("reply_deadline_days BETWEEN 1 AND 60", "reply_deadline"),
+        sa.CheckConstraint("checkin_backdate_days BETWEEN 0 AND 31", "checkin_backdate"),
     )
 
     municipality_id: Mapped[int] = mapped_column(
@@ -66,6 +67,8 @@ class MunicipalitySettings(Base):
     sla_plan_hours: Mapped[int] = mapped_column(default=48)
     #: Year of the norm table used for the applicant's preliminary estimate.
     norm_year: Mapped[int | None]
+    #: Days back site staff may register a missing check-in or check-out (0: today only).
+    checkin_backdate_days: Mapped[int] = mapped_column(default=7, server_default="7")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     municipality: Mapped[Municipality] = relationship(back_populates="settings")

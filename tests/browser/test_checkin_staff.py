@@ -29,7 +29,11 @@ def test_site_staff_see_the_day_correct_an_event_and_review(
                 code=code,
                 mode="in",
                 occurred_at=local("2026-03-02 09:12").isoformat(),
-                device_time=local("2026-03-02 09:40").isoformat(),  # a clock 28 min behind
+                device_time=local("2026-03-02 09:40").isoformat(),  # a clock 10 min ahead
+                # Synced from the offline queue: it keeps its own time (an online scan from
+                # a device whose clock is off is judged by the server's time).
+                offline=True,
+                local_result="accepted",
             )
             with pytest.raises(services.ScanRejected):
                 services.record_scan(

@@ -67,18 +67,19 @@ def _events():
 
 
 def _scan(device_id: int, token: str, plain: bool, **fields):
-    """A scan as the scan API runs it: with plain SQL on a connection of its own, what it
-    reads prefetched (PostgreSQL), or through the session with the SQLAlchemy path."""
+    """A scan as the scan API runs it: in a transaction of its own, what it reads prefetched
+    (PostgreSQL), or in the caller's transaction (the session's connection)."""
     if not plain:
         return services.record_scan(db.session.get(Device, device_id), **fields)
-    with services.scan_connection() as pg:
-        assert pg is not None
-        pg.prefetch_scan(token, fields["code"], fields["occurred_at"])
-        device = services.authenticate_device(token, pg)
-        return services.record_scan(device, pg=pg, **fields)
+    with services.scan_transaction() as store:
+        store.prefetch_scan(token, fields["code"], fields["occurred_at"])
+        device = services.authenticate(store, token)
+        return services.record_scan(device, store=store, **fields)
 
 
-PLAIN = pytest.mark.parametrize("plain", [True, False], ids=["plain-sql", "sqlalchemy"])
+PLAIN = pytest.mark.parametrize(
+    "plain", [True, False], ids=["own-transaction", "caller-transaction"]
+)
 
 
 @pytest.mark.postgres
@@ -197,17 +198,17 @@ def test_what_a_scan_reads_first_locks_the_person_only_for_a_device_that_may_sca
     other, other_token = new_device(ck.world.admin, ck.world.site_a, "Reserv")
     db.session.commit()
 
-    with services.scan_connection() as pg:
-        pg.prefetch_scan(ck.token, code, occurred)
+    with services.scan_transaction() as store:
+        store.prefetch_scan(ck.token, code, occurred)
         assert _person_locked(person_id)
-        assert services.authenticate_device(ck.token, pg).id == ck.device.id
+        assert services.authenticate(store, ck.token).id == ck.device.id
 
     services.revoke_device(ck.world.admin, other)
     db.session.commit()
     for token in (other_token, "not-a-token"):
-        with pytest.raises(DomainError) as refused, services.scan_connection() as pg:
-            pg.prefetch_scan(token, code, occurred)
+        with pytest.raises(DomainError) as refused, services.scan_transaction() as store:
+            store.prefetch_scan(token, code, occurred)
             assert not _person_locked(person_id)
-            services.authenticate_device(token, pg)
+            services.authenticate(store, token)
         assert refused.value.code in ("device_revoked", "unauthorized")
     assert not _person_locked(person_id)

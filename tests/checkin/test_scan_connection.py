@@ -1,4 +1,4 @@
-"""A scan's own connection on PostgreSQL (services.scan_connection): no ping on checkout, so
+"""A scan's own connection on PostgreSQL (services.scan_transaction): no ping on checkout, so
 a connection that died in the pool is found by the scan's first exchange, which only reads
 and is sent again on a new connection."""
 
@@ -72,13 +72,13 @@ def test_the_scan_connection_is_back_in_the_pool_out_of_autocommit(client, ck):
 def test_a_connection_lost_after_the_reads_is_not_sent_again(client, ck, monkeypatch):
     """Only the first exchange (reads) is retried: the insert is not sent a second time on a
     new connection, the scan fails, and the scanner sends it again with the same event id."""
-    insert = services.PlainSql.insert_event
+    insert = services.PostgresStore.insert
 
-    def dies_first(self, values):
+    def dies_first(self, values, **kw):
         _terminate([self.connection.info.backend_pid])
-        return insert(self, values)
+        return insert(self, values, **kw)
 
-    monkeypatch.setattr(services.PlainSql, "insert_event", dies_first)
+    monkeypatch.setattr(services.PostgresStore, "insert", dies_first)
     event_id = str(uuid.uuid4())
     body = {
         "event_id": event_id,
@@ -90,7 +90,7 @@ def test_a_connection_lost_after_the_reads_is_not_sent_again(client, ck, monkeyp
         client.post(f"{API}/scans", json=body, headers=ck.headers())
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceEvent)) == 0
 
-    monkeypatch.setattr(services.PlainSql, "insert_event", insert)
+    monkeypatch.setattr(services.PostgresStore, "insert", insert)
     again = client.post(f"{API}/scans", json=body, headers=ck.headers())
     assert again.status_code == 201, again.get_data(as_text=True)
     assert again.get_json()["event_id"] == event_id

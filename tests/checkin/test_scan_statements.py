@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 import sqlalchemy as sa
 
 from checkin import services
@@ -16,34 +15,24 @@ from tests.checkin.test_concurrency import POSTGRES_ONLY
 API = "/api/checkin/v1"
 
 
-@pytest.fixture(params=[True, False], ids=["plain-sql", "sqlalchemy"])
-def plain(request, app, monkeypatch):
-    """Both ways of running a scan's statements: plain SQL (the default) and SQLAlchemy."""
-    monkeypatch.setitem(app.config, "CHECKIN_PLAIN_SQL", request.param)
-    return request.param
-
-
 def _statements(client, ck, monkeypatch, trips=None, **body):
-    """The scan's statements as sent (``plain:<name>`` for plain SQL); with a list as
-    ``trips``, the plain-SQL statements of each round trip are appended to it."""
+    """The scan's statements as sent: SQLAlchemy's on SQLite (CoreStore), and the names of
+    the statements of each round trip on PostgreSQL (PostgresStore), appended to ``trips``."""
     seen: list[str] = []
 
     def count(conn, cursor, statement, *args):
         seen.append(" ".join(statement.split())[:90])
 
-    send, exchange = services.PlainSql._send, services.PlainSql.exchange
+    exchange = services.PostgresStore.exchange
 
-    def plain(self, name, params):
-        seen.append(f"plain:{name}")
-        return send(self, name, params)
-
-    def round_trip(self, *statements, commit=False):
+    def round_trip(self, *calls, commit=False):
+        names = [name for name, _ in calls]
+        seen.extend(f"pg:{name}" for name in names)
         if trips is not None:
-            trips.append([name for name, _ in statements] + (["COMMIT"] if commit else []))
-        return exchange(self, *statements, commit=commit)
+            trips.append(names + (["COMMIT"] if commit else []))
+        return exchange(self, *calls, commit=commit)
 
-    monkeypatch.setattr(services.PlainSql, "_send", plain)
-    monkeypatch.setattr(services.PlainSql, "exchange", round_trip)
+    monkeypatch.setattr(services.PostgresStore, "exchange", round_trip)
 
     payload = {
         "event_id": str(uuid.uuid4()),
@@ -62,14 +51,13 @@ def _statements(client, ck, monkeypatch, trips=None, **body):
     return resp, seen
 
 
-def test_a_scan_is_at_most_four_statements_and_a_repeat_one_more(client, ck, plain, monkeypatch):
+def test_a_scan_is_at_most_four_statements_and_a_repeat_one_more(client, ck, monkeypatch):
     _statements(client, ck, monkeypatch)  # the first scan also caches the public keys
     trips: list[list[str]] = []
     resp, seen = _statements(client, ck, monkeypatch, trips)
     assert resp.status_code == 201, resp.get_data(as_text=True)
     assert not [s for s in seen if "SAVEPOINT" in s]
-    on_postgresql = db.engine.dialect.name == "postgresql"
-    if plain and on_postgresql:
+    if db.engine.dialect.name == "postgresql":
         # Three statements in two round trips: the device with the person (locked), card
         # and sessions, then the person's events (after the lock); the insert with the
         # commit.
@@ -77,16 +65,10 @@ def test_a_scan_is_at_most_four_statements_and_a_repeat_one_more(client, ck, pla
             ["device_and_person", "facts_for_device"],
             ["insert", "COMMIT"],
         ]
-        assert seen == ["plain:device_and_person", "plain:facts_for_device", "plain:insert"]
-    elif plain:
-        # SQLite: the four statements as plain SQL, one after another (no round trips to
-        # save, so nothing is read ahead); the commit right after the insert.
-        assert trips == [["device"], ["person", "facts_by_ref"], ["insert", "COMMIT"]]
-        assert seen == ["plain:device", "plain:person", "plain:facts_by_ref", "plain:insert"]
+        assert seen == ["pg:device_and_person", "pg:facts_for_device", "pg:insert"]
     else:
-        # The device; the person, card and sessions (locked); the events; the insert.
+        # SQLite: the device; the person, card and sessions; the events; the insert.
         assert len(seen) == 4, seen
-        assert not [s for s in seen if s.startswith("plain:")], seen
         assert trips == []
     event_id = resp.get_json()["event_id"]
     trips.clear()
@@ -94,19 +76,21 @@ def test_a_scan_is_at_most_four_statements_and_a_repeat_one_more(client, ck, pla
     again, seen = _statements(client, ck, monkeypatch, trips, event_id=event_id)
     assert again.status_code == 200 and again.get_json()["result"] == "duplicate"
     assert len(seen) == first + 1, seen  # … and the stored event
-    if plain:
+    if trips:
         assert trips[-1] == ["stored"]
 
 
-def test_the_last_seen_write_goes_with_the_insert(client, ck, plain, monkeypatch):
+def test_the_last_seen_write_goes_with_the_insert(client, ck, monkeypatch):
     trips: list[list[str]] = []
     device_id = ck.device.id
     db.session.execute(sa.update(Device).where(Device.id == device_id).values(last_seen_at=None))
     db.session.commit()
-    resp, _seen = _statements(client, ck, monkeypatch, trips, device_seq=41)
+    resp, seen = _statements(client, ck, monkeypatch, trips, device_seq=41)
     assert resp.status_code == 201, resp.get_data(as_text=True)
-    if plain:
+    if db.engine.dialect.name == "postgresql":
         assert trips[-1] == ["insert", "seen", "COMMIT"]
+    else:
+        assert [s for s in seen if s.startswith("UPDATE device")], seen
     db.session.expire_all()
     device = db.session.get(Device, device_id)
     assert device.last_seen_at is not None and device.last_seq == 41
