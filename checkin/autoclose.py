@@ -13,9 +13,11 @@ from checkin import schedule
 from checkin.corrections import facts_where
 from checkin.rows import event_values
 from checkin.store import CoreStore
+from portal import sessions as sessions_rule
 from portal.attendance import EventFact, Visit, derive_visits
 from portal.extensions import db
 from portal.models import (
+    Activity,
     ActivitySession,
     AttendanceEvent,
     EventKind,
@@ -84,9 +86,11 @@ def _session_end(in_event: AttendanceEvent | None, visit: Visit) -> datetime | N
             if end > visit.in_at:
                 return end
     last = db.session.scalar(
-        sa.select(sa.func.max(ActivitySession.end_time)).where(
+        sa.select(sa.func.max(ActivitySession.end_time))
+        .join(Activity, Activity.id == ActivitySession.activity_id)
+        .where(
             ActivitySession.activity_id == visit.activity_id,
-            ActivitySession.weekday == day.isoweekday(),
+            sessions_rule.occurs_sql(day, day.isoweekday(), sessions_rule.is_holiday(day)),
         )
     )
     if last is not None and schedule.local_moment(day, last) > visit.in_at:

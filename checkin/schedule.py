@@ -1,9 +1,10 @@
 """Who is expected where and when: the sessions of a person's plan and enrolments on a day.
 
-A person is expected at a session when, on that day, the activity runs, the session recurs on
-that weekday, and the person has either an enrolment (status enrolled) or an item in their
-current plan version for the activity (limited to its chosen sessions, if any). Sessions occur
-on working days only (compliance-rules.md §2: no slots on public or de-facto holidays).
+A person is expected at a session when it occurs that day and the person has either an
+enrolment (status enrolled) or an item in their current plan version for the activity (limited
+to its chosen sessions, if any): the rule of ``portal/sessions.py``, in SQL here. Sessions occur
+on any day they are scheduled, weekends and holidays included, and are scanned like any other;
+reconciliation counts only working days (compliance-rules.md §2).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import cache
 
 import sqlalchemy as sa
 
-from portal.compliance.engine import is_working_day
+from portal import sessions as sessions_rule
 from portal.extensions import db
 from portal.i18n import STOCKHOLM
 from portal.models import (
@@ -117,8 +118,7 @@ def _expected_query(
         sa.cast(sa.null(), sa.JSON).label("session_ids"),
     ).where(
         Enrolment.status == EnrolmentStatus.ENROLLED,
-        Enrolment.from_date <= day,
-        sa.or_(Enrolment.to_date.is_(None), Enrolment.to_date >= day),
+        sessions_rule.covers_sql(Enrolment.from_date, Enrolment.to_date, day),
     )
     latest = (
         sa.select(PlanVersion.person_id, sa.func.max(PlanVersion.version).label("version"))
@@ -146,10 +146,7 @@ def _expected_query(
                 latest.c.version == PlanVersion.version,
             ),
         )
-        .where(
-            PlanItem.from_date <= day,
-            sa.or_(PlanItem.to_date.is_(None), PlanItem.to_date >= day),
-        )
+        .where(sessions_rule.covers_sql(PlanItem.from_date, PlanItem.to_date, day))
     )
     source = sa.union_all(enrolled, planned).subquery()
     if plain:  # columns, not entities: no ORM loading for a scan
@@ -169,12 +166,11 @@ def _expected_query(
         .join(Activity, ActivitySession.activity_id == Activity.id)
         .join(source, source.c.activity_id == Activity.id)
         .where(
-            Activity.active.is_(True),
-            Activity.from_date <= day,
-            sa.or_(Activity.to_date.is_(None), Activity.to_date >= day),
-            ActivitySession.weekday == sa.bindparam("weekday", type_=sa.Integer),
-            ActivitySession.valid_from <= day,
-            sa.or_(ActivitySession.valid_to.is_(None), ActivitySession.valid_to >= day),
+            sessions_rule.occurs_sql(
+                day,
+                sa.bindparam("weekday", type_=sa.Integer),
+                sa.bindparam("holiday", type_=sa.Boolean),
+            )
         )
     )
     if by_site:
@@ -186,9 +182,9 @@ def expected_on(
     day: date, *, site_ids: set[int] | None = None, person_ids: set[int] | None = None
 ) -> list[Expected]:
     """Everyone expected on a day, optionally limited to some sites and/or people (one query)."""
-    if not is_working_day(day) or site_ids == set() or person_ids == set():
+    if site_ids == set() or person_ids == set():
         return []
-    params: dict = {"day": day, "weekday": day.isoweekday()}
+    params: dict = sessions_rule.day_params(day)
     if person_ids is not None:
         params["person_ids"] = sorted(person_ids)
     if site_ids is not None:
@@ -225,24 +221,20 @@ def expected_slots(day: date, person_id: int) -> list[Slot]:
 
     Plain values instead of ORM objects: a scan runs this for every check-in.
     """
-    if not is_working_day(day):
-        return []
-    params = {"day": day, "weekday": day.isoweekday(), "person_id": person_id}
+    params = {**sessions_rule.day_params(day), "person_id": person_id}
     rows = db.session.execute(_expected_query(True, False, True), params).all()
     return slots_of(rows, day)
 
 
 def slot_query() -> sa.Subquery:
-    """The rows of ``expected_slots`` for the person of a public reference (parameter
-    ``ref``, and ``day`` and ``weekday``), as a subquery to join into another statement."""
+    """The rows of ``expected_slots`` for the person of a public reference (parameter ``ref``,
+    and those of ``portal.sessions.day_params``), as a subquery to join into a statement."""
     return _expected_query(True, False, True, True).subquery("slot")
 
 
 def slots_of(rows, day: date) -> list[Slot]:
     """Slots from rows of the plain query (session_id, activity_id, start_time, end_time,
     site_id, activity_name, session_ids); rows without a session are skipped."""
-    if not is_working_day(day):
-        return []
     rows = [row for row in rows if row.session_id is not None]
     # activity -> the sessions attended; None = every session of the activity.
     wanted: dict[int, set[int] | None] = {}

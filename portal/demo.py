@@ -341,6 +341,7 @@ class _Builder:
             what_to_bring="",
             description="Ett pass som pågår när demodatan laddas, så att skanning kan provas "
             "vilken dag och tid som helst.",
+            open_on_holidays=True,
         )
         activity.sessions = [
             ActivitySession(

@@ -35,6 +35,8 @@ WEEKDAY_LABELS = {
     3: _l("onsdag"),
     4: _l("torsdag"),
     5: _l("fredag"),
+    6: _l("lördag"),
+    7: _l("söndag"),
 }
 
 
@@ -103,6 +105,13 @@ class ActivityForm(FlaskForm):
     description = TextAreaField(_l("Beskrivning"), validators=[Optional(), Length(max=4000)])
     what_to_bring = StringField(_l("Ta med"), validators=[Optional(), Length(max=300)])
     active = BooleanField(_l("Aktiviteten erbjuds"), default=True)
+    open_on_holidays = BooleanField(
+        _l("Öppen även på helgdagar"),
+        description=_l(
+            "Annars ställs passen in på röda dagar och midsommar-, jul- och nyårsafton. Pass "
+            "på helger och helgdagar räknas aldrig mot aktivitetskravet."
+        ),
+    )
 
 
 class SessionForm(FlaskForm):

@@ -259,6 +259,7 @@ def _activity_data(form: ActivityForm) -> services.ActivityData:
         description=form.description.data or "",
         what_to_bring=form.what_to_bring.data or "",
         active=form.active.data,
+        open_on_holidays=form.open_on_holidays.data,
     )
 
 

@@ -1,9 +1,9 @@
 """The activity catalogue: sites, activities, recurring sessions, and enrolments with a queue.
 
 Plain functions that add and flush; the request commits. Every refusal is a DomainError with a
-stable code. Session occurrences follow the rule book (compliance-rules.md §2): a session occurs
-on its weekday, inside its own and its activity's date range, on a working day — never on a
-Swedish public or de-facto holiday.
+stable code. Which sessions occur on a day is the one rule of ``portal/sessions.py``: on its
+weekday, inside its own and its activity's dates, and not on a public or de-facto holiday unless
+the activity is open on holidays.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import holidays
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from portal.compliance.engine import is_working_day, iso_week_label
+from portal import sessions as sessions_rule
+from portal.compliance.engine import iso_week_label
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import (
@@ -139,6 +140,7 @@ class ActivityData:
     description: str = ""
     what_to_bring: str = ""
     active: bool = True
+    open_on_holidays: bool = False
 
 
 def list_activities(
@@ -221,6 +223,7 @@ def _activity_fields(data: ActivityData) -> dict:
         "description": data.description.strip(),
         "what_to_bring": data.what_to_bring.strip(),
         "active": data.active,
+        "open_on_holidays": data.open_on_holidays,
     }
 
 
@@ -243,8 +246,8 @@ def add_session(
 ) -> ActivitySession:
     """Add a weekly session; it must lie within the activity's dates and not overlap another."""
     valid_from = valid_from or activity.from_date
-    if weekday not in range(1, 6):
-        raise DomainError("weekday", _l("Välj en veckodag från måndag till fredag."))
+    if weekday not in range(1, 8):
+        raise DomainError("weekday", _l("Välj en veckodag från måndag till söndag."))
     if _minutes(end_time) <= _minutes(start_time):
         raise DomainError("times_reversed", _l("Passet måste sluta efter att det börjar."))
     if valid_to is not None and valid_to < valid_from:
@@ -321,18 +324,6 @@ def sessions_clash(a: ActivitySession, b: ActivitySession) -> bool:
     )
 
 
-def session_occurs(activity: Activity, session: ActivitySession, day: date) -> bool:
-    """Whether a session takes place on day (never on a weekend or holiday)."""
-    return (
-        day.isoweekday() == session.weekday
-        and session.valid_from <= day
-        and (session.valid_to is None or day <= session.valid_to)
-        and activity.from_date <= day
-        and (activity.to_date is None or day <= activity.to_date)
-        and is_working_day(day)
-    )
-
-
 @cache
 def _holiday_names(year: int, language: str) -> dict[date, str]:
     calendar = holidays.Sweden(years=year, categories=("public", "de_facto"), language=language)
@@ -389,15 +380,16 @@ def session_calendar(
     for w in range(weeks):
         week_monday = monday + timedelta(weeks=w)
         days = []
-        for offset in range(5):
+        for offset in range(7):
             day = week_monday + timedelta(days=offset)
             entry = CalendarDay(day=day, holiday=holiday_name(day, locale))
             for activity in activities:
                 for session in activity.sessions:
-                    if session_occurs(activity, session, day):
+                    if sessions_rule.occurs(activity, session, day):
                         entry.sessions.append((activity, session))
             entry.sessions.sort(key=lambda pair: (pair[1].start_time, pair[0].name))
-            days.append(entry)
+            if offset < 5 or entry.sessions:  # a weekend day only when something runs
+                days.append(entry)
         out.append(CalendarWeek(label=iso_week_label(week_monday), monday=week_monday, days=days))
     return out
 

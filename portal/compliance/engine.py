@@ -423,6 +423,11 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _holidays_in(day.year)
 
 
+def is_holiday(day: date) -> bool:
+    """A Swedish public or de-facto holiday (midsommarafton, julafton, nyårsafton)."""
+    return day in _holidays_in(day.year)
+
+
 def anniversary(born: date, year: int) -> date | None:
     """The birthday in year (29 February falls on 1 March in common years); None past 9999."""
     if year > MAXYEAR:

@@ -54,6 +54,8 @@ class Activity(Base):
     from_date: Mapped[date]
     to_date: Mapped[date | None]
     active: Mapped[bool] = mapped_column(default=True)
+    #: Runs on public and de-facto holidays too (a drop-in centre); most activities close then.
+    open_on_holidays: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     site: Mapped[Site] = relationship(back_populates="activities")
     sessions: Mapped[list[ActivitySession]] = relationship(

@@ -2,7 +2,7 @@
 
 A plan version holds from its ``valid_from`` until the next version's (the order reconciliation
 uses too: by ``valid_from``, then ``version``). A week's schedule lists the sessions of the
-activities in the plan in force on each day, leaving out Swedish public holidays.
+activities in the plan in force that occur on each day (portal/sessions.py); holidays are named.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import holidays
 import sqlalchemy as sa
 
+from portal import sessions as sessions_rule
 from portal.compliance.engine import is_working_day
 from portal.errors import DomainError
 from portal.extensions import db
@@ -130,7 +131,8 @@ class Entry:
 
 @dataclass
 class Day:
-    """A weekday of the schedule: its sessions, or the holiday that cancels them."""
+    """A day of the schedule: its sessions, and the holiday's name on a day that counts no hours
+    (empty for a weekend day)."""
 
     day: date
     holiday: str | None = None
@@ -143,22 +145,15 @@ def week_of(day: date) -> date:
 
 
 def _sessions_on(version: PlanVersion, day: date) -> list[tuple[Activity, ActivitySession]]:
-    found = []
-    for item in version.items:
-        if item.from_date > day or (item.to_date is not None and item.to_date < day):
-            continue
-        activity = item.activity
-        if activity.from_date > day or (activity.to_date is not None and activity.to_date < day):
-            continue
-        chosen = set(item.session_ids or [])
-        for session in activity.sessions:
-            if session.weekday != day.isoweekday():
-                continue
-            if chosen and session.id not in chosen:
-                continue
-            if session.valid_from > day or (session.valid_to and session.valid_to < day):
-                continue
-            found.append((activity, session))
+    """The plan's sessions that occur on day (portal/sessions.py), in time order."""
+    found = [
+        (item.activity, session)
+        for item in version.items
+        if sessions_rule.covers(item, day)
+        for session in item.activity.sessions
+        if sessions_rule.chosen(session.id, item.session_ids)
+        and sessions_rule.occurs(item.activity, session, day)
+    ]
     return sorted(found, key=lambda pair: (pair[1].start_time, pair[0].name))
 
 
@@ -178,24 +173,24 @@ def _absences(person: Person, start: date, end: date) -> list[AbsenceReport]:
 
 
 def week_schedule(person: Person, monday: date, language: str = "sv") -> list[Day]:
-    """Monday to Friday of the week starting ``monday``, with the sessions of the plan in force.
+    """Monday to Friday of the week starting ``monday`` (and a weekend day that has a session),
+    with the sessions of the plan in force that occur each day (portal/sessions.py).
 
-    Holidays are named in ``language`` (English, else Swedish).
+    Holidays are named in ``language`` (English, else Swedish); a session on a holiday or a
+    weekend is shown, and the page says that such days count no hours.
     """
     versions = versions_of(person)
-    friday = monday + timedelta(days=4)
-    absences = _absences(person, monday, friday)
+    sunday = monday + timedelta(days=6)
+    absences = _absences(person, monday, sunday)
     names = holidays.Sweden(
-        years={monday.year, friday.year},
+        years={monday.year, sunday.year},
         categories=("public", "de_facto"),
         language="en_US" if language == "en" else "sv",
     )
     days = []
-    for offset in range(5):
+    for offset in range(7):
         day = monday + timedelta(days=offset)
-        if not is_working_day(day):
-            days.append(Day(day, holiday=names.get(day) or ""))
-            continue
+        holiday = None if is_working_day(day) else (names.get(day) or "")
         version = version_in_force(versions, day)
         entries = []
         for activity, session in _sessions_on(version, day) if version else []:
@@ -213,7 +208,8 @@ def week_schedule(person: Person, monday: date, language: str = "sv") -> list[Da
                     absence=AbsenceDecision(covering[0].decision),
                 )
             entries.append(entry)
-        days.append(Day(day, entries=entries))
+        if offset < 5 or entries:
+            days.append(Day(day, holiday=holiday, entries=entries))
     return days
 
 
