@@ -59,7 +59,7 @@ run: db ## Install, migrate, load demo data if empty, and serve on http://127.0.
 	@$(FLASK) demo logins --base-url http://$(HOST):$(PORT)
 	@echo
 	@echo "Scheduled jobs are not started (see docs/operations.md). To send notices by hand:"
-	@echo "  .venv/bin/python -m aiosmtpd -n -l 127.0.0.1:8025    # a local SMTP sink that prints mail"
+	@echo "  make mail-sink    # in another terminal: a local SMTP sink on 127.0.0.1:8025 that prints mail"
 	@echo "  MAIL_SERVER=127.0.0.1 MAIL_PORT=8025 MAIL_USE_TLS=0 $(FLASK) notices queue"
 	@echo "  MAIL_SERVER=127.0.0.1 MAIL_PORT=8025 MAIL_USE_TLS=0 $(FLASK) notices send"
 	@echo "  and every few minutes: $(FLASK) checkin auto-close; nightly:"
@@ -67,6 +67,10 @@ run: db ## Install, migrate, load demo data if empty, and serve on http://127.0.
 	@echo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C stops)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+.PHONY: mail-sink
+mail-sink: $(VENV)/.installed-dev ## A local SMTP sink on 127.0.0.1:8025 that prints every mail (for notices)
+	$(PY) -m aiosmtpd -n -l 127.0.0.1:8025
 
 .PHONY: browser
 browser: ## Make sure Debian's Chromium is installed for the browser tests
