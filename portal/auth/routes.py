@@ -126,6 +126,9 @@ def logout():
     form = LogoutForm()
     if not form.validate_on_submit():
         abort(400)
+    if current_user.is_authenticated:
+        # Server side too: a copy of this session's cookie no longer signs anyone in.
+        services.end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
     flash(_("Du är utloggad."), "info")

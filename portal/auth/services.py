@@ -33,23 +33,30 @@ TOTP_ISSUER = "Aktivitetsportalen"
 
 
 def load_user(user_id: str):
-    """Flask-Login loader: 's:<id>:<session version>' is staff, 'a:<id>' an applicant.
+    """Flask-Login loader: 's:<id>:<session version>' is staff, 'a:<id>:<version>' an applicant.
 
-    A staff session signed in under an older session version (the user was deactivated or had
-    the second factor reset since) or of an inactive user is not accepted.
+    A session signed in under an older session version (the user signed out, was deactivated
+    or had the second factor reset since) or of an inactive staff user is not accepted. The
+    version lives in the database, so this holds across every app server.
     """
     kind, _, raw = (user_id or "").partition(":")
-    if kind == "s":
-        raw, _, version = raw.partition(":")
-        if not (raw.isdigit() and version.isdigit()):
-            return None
-        user = db.session.get(StaffUser, int(raw))
-        if user is None or not user.active or user.session_version != int(version):
-            return None
-        return user
-    if kind != "a" or not raw.isdigit():
+    raw, _, version = raw.partition(":")
+    if kind not in ("s", "a") or not (raw.isdigit() and version.isdigit()):
         return None
-    return db.session.get(Person, int(raw))
+    user = db.session.get(StaffUser if kind == "s" else Person, int(raw))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+
+
+def end_sessions(user: StaffUser | Person) -> None:
+    """End every session of the user, on every server (signing out does this)."""
+    model = type(user)
+    db.session.execute(
+        sa.update(model)
+        .where(model.id == user.id)
+        .values(session_version=model.session_version + 1)
+    )
 
 
 def hash_password(password: str) -> str:

@@ -55,6 +55,8 @@ class Person(UserMixin, Base):
     language: Mapped[str] = mapped_column(sa.String(8), default="sv")
     notify_email: Mapped[bool] = mapped_column(default=True)
     notify_sms: Mapped[bool] = mapped_column(default=False)
+    #: Raised when the person signs out: every session signed in before is refused.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     household: Mapped[Household | None] = relationship(back_populates="people")
@@ -67,7 +69,7 @@ class Person(UserMixin, Base):
     is_staff = False
 
     def get_id(self) -> str:
-        return f"a:{self.id}"
+        return f"a:{self.id}:{self.session_version}"
 
     @property
     def full_name(self) -> str:
