@@ -73,11 +73,18 @@ mail-sink: $(VENV)/.installed-dev ## A local SMTP sink on 127.0.0.1:8025 that pr
 	$(PY) -m aiosmtpd -n -l 127.0.0.1:8025
 
 .PHONY: browser
-browser: ## Make sure Debian's Chromium is installed for the browser tests
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
-	  $(if $(filter 0,$(shell id -u)),,sudo) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+browser: ## Debian's Chromium (browser tests) and DejaVu fonts (PDFs): installed as root, else explained
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "Missing Debian packages:$$missing. Install them as root: apt-get install -y$$missing" >&2; \
+	    exit 1; \
+	  fi; \
 	fi
 
 .PHONY: test

@@ -64,19 +64,6 @@ def facts_where(*conditions: sa.ColumnElement[bool]) -> list[AttendanceEvent]:
     return rows
 
 
-def visits_at(site_id: int, day: date, person_id: int | None = None) -> list[Visit]:
-    """Visits at a site on a Stockholm day, derived by portal.attendance."""
-    start, end = schedule.day_bounds(day)
-    conditions = [
-        AttendanceEvent.site_id == site_id,
-        AttendanceEvent.occurred_at >= start,
-        AttendanceEvent.occurred_at < end,
-    ]
-    if person_id is not None:
-        conditions.append(AttendanceEvent.person_id == person_id)
-    return derive_visits(EventFact.of(e) for e in facts_where(*conditions))
-
-
 @dataclass
 class ExpectedRow:
     """A person expected at a session, with what happened."""

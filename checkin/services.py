@@ -34,7 +34,6 @@ from checkin.corrections import (
     register_manually,
     site_day,
     superseding,
-    visits_at,
 )
 from checkin.devices import (
     ENROLMENT_CODE_TTL,
@@ -140,5 +139,4 @@ __all__ = [
     "superseding",
     "sync_batch",
     "sync_online",
-    "visits_at",
 ]

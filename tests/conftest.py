@@ -7,7 +7,6 @@ backend and worker; each test then starts from empty tables.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -169,11 +168,3 @@ def login(client):
         return factories.sign_in(c or client, user)
 
     return _login
-
-
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    path = Path(__file__).resolve().parents[1].parent / "shared"
-    if not path.is_dir():
-        pytest.fail(f"the shared folder is missing at {path}", pytrace=False)
-    return path

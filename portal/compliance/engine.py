@@ -134,10 +134,6 @@ class Activity:
     end: date | None = None
     slots: tuple[Slot, ...] = ()
 
-    def occurs_on(self, day: date) -> bool:
-        """Whether the activity runs on day."""
-        return self.start <= day and (self.end is None or day <= self.end)
-
 
 @dataclass(frozen=True, slots=True)
 class Attendance:

@@ -86,12 +86,6 @@ def acknowledge(person: Person, version: PlanVersion) -> bool:
     return True
 
 
-def to_acknowledge(person: Person, today: date) -> PlanVersion | None:
-    """The current plan if the person has not acknowledged it yet."""
-    plan = current_plan(person, today)
-    return plan if plan is not None and plan.acknowledged_at is None else None
-
-
 # --- schedule --------------------------------------------------------------------------------
 
 

@@ -4,9 +4,9 @@ Revision ID: 0004_reports
 Revises: 0003_settings_intake
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0004_reports"
 down_revision = "0004_administration"
@@ -27,15 +27,22 @@ def upgrade():
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("length(body) <= 20000", name=op.f("ck_report_text_body_length")),
         sa.ForeignKeyConstraint(
-            ["municipality_id"], ["municipality.id"],
-            name=op.f("fk_report_text_municipality_id_municipality"), ondelete="CASCADE",
+            ["municipality_id"],
+            ["municipality.id"],
+            name=op.f("fk_report_text_municipality_id_municipality"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["updated_by_id"], ["staff_user.id"], name=op.f("fk_report_text_updated_by_id_staff_user")
+            ["updated_by_id"],
+            ["staff_user.id"],
+            name=op.f("fk_report_text_updated_by_id_staff_user"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report_text")),
         sa.UniqueConstraint(
-            "municipality_id", "report", "period", "section",
+            "municipality_id",
+            "report",
+            "period",
+            "section",
             name=op.f("uq_report_text_municipality_id_report_period_section"),
         ),
     )

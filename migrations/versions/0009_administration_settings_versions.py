@@ -5,9 +5,9 @@ Revision ID: 0004_administration
 Revises: 0003_settings_intake
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0004_administration"
 down_revision = "0004_notices"
@@ -31,8 +31,12 @@ def upgrade():
         sa.Column(
             "missing_checkout",
             sa.Enum(
-                "count_to_slot_end", "count_nothing",
-                name="missing_checkout", native_enum=False, create_constraint=True, length=32,
+                "count_to_slot_end",
+                "count_nothing",
+                name="missing_checkout",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
             ),
             nullable=False,
         ),
@@ -67,12 +71,15 @@ def upgrade():
             "reply_deadline_days BETWEEN 1 AND 60", name=op.f("ck_settings_version_reply_deadline")
         ),
         sa.ForeignKeyConstraint(
-            ["created_by_id"], ["staff_user.id"],
+            ["created_by_id"],
+            ["staff_user.id"],
             name=op.f("fk_settings_version_created_by_id_staff_user"),
         ),
         sa.ForeignKeyConstraint(
-            ["municipality_id"], ["municipality.id"],
-            name=op.f("fk_settings_version_municipality_id_municipality"), ondelete="CASCADE",
+            ["municipality_id"],
+            ["municipality.id"],
+            name=op.f("fk_settings_version_municipality_id_municipality"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_settings_version")),
     )

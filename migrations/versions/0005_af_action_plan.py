@@ -4,9 +4,9 @@ Revision ID: 0002_catalogue
 Revises: 0002_reconcile
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0002_catalogue"
@@ -31,11 +31,14 @@ def upgrade():
             name=op.f("ck_af_action_plan_hours"),
         ),
         sa.ForeignKeyConstraint(
-            ["person_id"], ["person.id"], name=op.f("fk_af_action_plan_person_id_person"),
+            ["person_id"],
+            ["person.id"],
+            name=op.f("fk_af_action_plan_person_id_person"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["imported_by_id"], ["staff_user.id"],
+            ["imported_by_id"],
+            ["staff_user.id"],
             name=op.f("fk_af_action_plan_imported_by_id_staff_user"),
         ),
         sa.PrimaryKeyConstraint("person_id", name=op.f("pk_af_action_plan")),

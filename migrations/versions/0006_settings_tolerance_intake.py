@@ -4,9 +4,9 @@ Revision ID: 0003_settings_intake
 Revises: 0002_catalogue
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0003_settings_intake"
 down_revision = "0002_catalogue"
@@ -17,21 +17,27 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("municipality_settings") as batch:
         batch.add_column(
-            sa.Column("shortfall_tolerance_minutes", sa.Integer(), server_default="0", nullable=False)
+            sa.Column(
+                "shortfall_tolerance_minutes", sa.Integer(), server_default="0", nullable=False
+            )
         )
         batch.add_column(
             sa.Column("reply_deadline_days", sa.Integer(), server_default="7", nullable=False)
         )
         batch.add_column(sa.Column("intake_unit_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
-            batch.f("fk_municipality_settings_intake_unit_id_unit"), "unit", ["intake_unit_id"], ["id"]
+            batch.f("fk_municipality_settings_intake_unit_id_unit"),
+            "unit",
+            ["intake_unit_id"],
+            ["id"],
         )
         batch.create_check_constraint(
             batch.f("ck_municipality_settings_shortfall_tolerance"),
             "shortfall_tolerance_minutes >= 0",
         )
         batch.create_check_constraint(
-            batch.f("ck_municipality_settings_reply_deadline"), "reply_deadline_days BETWEEN 1 AND 60"
+            batch.f("ck_municipality_settings_reply_deadline"),
+            "reply_deadline_days BETWEEN 1 AND 60",
         )
     with op.batch_alter_table("person") as batch:
         batch.add_column(sa.Column("postcode", sa.String(length=5), nullable=True))
@@ -45,7 +51,8 @@ def upgrade():
             "length(postcode_prefix) BETWEEN 1 AND 5", name=op.f("ck_intake_rule_postcode_prefix")
         ),
         sa.ForeignKeyConstraint(
-            ["municipality_id"], ["municipality.id"],
+            ["municipality_id"],
+            ["municipality.id"],
             name=op.f("fk_intake_rule_municipality_id_municipality"),
         ),
         sa.ForeignKeyConstraint(
@@ -53,7 +60,8 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_intake_rule")),
         sa.UniqueConstraint(
-            "municipality_id", "postcode_prefix",
+            "municipality_id",
+            "postcode_prefix",
             name=op.f("uq_intake_rule_municipality_id_postcode_prefix"),
         ),
     )
@@ -65,7 +73,9 @@ def downgrade():
         batch.drop_column("postcode")
     with op.batch_alter_table("municipality_settings") as batch:
         batch.drop_constraint(batch.f("ck_municipality_settings_reply_deadline"), type_="check")
-        batch.drop_constraint(batch.f("ck_municipality_settings_shortfall_tolerance"), type_="check")
+        batch.drop_constraint(
+            batch.f("ck_municipality_settings_shortfall_tolerance"), type_="check"
+        )
         batch.drop_constraint(
             batch.f("fk_municipality_settings_intake_unit_id_unit"), type_="foreignkey"
         )

@@ -4,9 +4,9 @@ Revision ID: 0006_person_session_version
 Revises: 0005_open_on_holidays
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0006_person_session_version"
 down_revision = "0005_open_on_holidays"

@@ -5,9 +5,9 @@ Revision ID: 0004_notices
 Revises: 0003_settings_intake
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0004_notices"
 down_revision = "0004_decision_notices"
@@ -26,7 +26,9 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["person_id"], ["person.id"], name=op.f("fk_portal_message_person_id_person"),
+            ["person_id"],
+            ["person.id"],
+            name=op.f("fk_portal_message_person_id_person"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_portal_message")),
@@ -42,8 +44,10 @@ def upgrade():
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["municipality_id"], ["municipality.id"],
-            name=op.f("fk_notice_setting_municipality_id_municipality"), ondelete="CASCADE",
+            ["municipality_id"],
+            ["municipality.id"],
+            name=op.f("fk_notice_setting_municipality_id_municipality"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("municipality_id", "kind", name=op.f("pk_notice_setting")),
     )
@@ -53,7 +57,9 @@ def upgrade():
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column(
             "channel",
-            sa.Enum("email", "sms", name="channel", native_enum=False, create_constraint=True, length=32),
+            sa.Enum(
+                "email", "sms", name="channel", native_enum=False, create_constraint=True, length=32
+            ),
             nullable=False,
         ),
         sa.Column("address", sa.String(length=254), nullable=False),
@@ -64,7 +70,9 @@ def upgrade():
         sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("attempts >= 0", name=op.f("ck_contact_verification_attempts")),
         sa.ForeignKeyConstraint(
-            ["person_id"], ["person.id"], name=op.f("fk_contact_verification_person_id_person"),
+            ["person_id"],
+            ["person.id"],
+            name=op.f("fk_contact_verification_person_id_person"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_verification")),
@@ -79,7 +87,9 @@ def upgrade():
         batch.alter_column("person_id", existing_type=sa.Integer(), nullable=True)
         batch.create_foreign_key(
             batch.f("fk_outbox_message_staff_user_id_staff_user"),
-            "staff_user", ["staff_user_id"], ["id"],
+            "staff_user",
+            ["staff_user_id"],
+            ["id"],
         )
         batch.create_index(batch.f("ix_outbox_message_staff_user_id"), ["staff_user_id"])
         batch.create_index("ix_outbox_message_status_next", ["status", "next_attempt_at"])

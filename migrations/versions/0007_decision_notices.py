@@ -4,11 +4,11 @@ Revision ID: 0004_decision_notices
 Revises: 0003_settings_intake
 
 """
+
 import secrets
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0004_decision_notices"
 down_revision = "0003_settings_intake"
@@ -25,8 +25,15 @@ def upgrade():
         sa.Column("month", sa.String(length=7), nullable=False),
         sa.Column(
             "kind",
-            sa.Enum("no_action", "reduction", "refusal", name="sanction_kind",
-                    native_enum=False, create_constraint=True, length=32),
+            sa.Enum(
+                "no_action",
+                "reduction",
+                "refusal",
+                name="sanction_kind",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
             nullable=False,
         ),
         sa.Column("amount_sek", sa.Integer(), nullable=True),
@@ -62,7 +69,9 @@ def upgrade():
         batch.create_unique_constraint(batch.f("uq_sanction_decision_public_ref"), ["public_ref"])
         batch.create_foreign_key(
             batch.f("fk_sanction_decision_notice_id_decision_notice"),
-            "decision_notice", ["notice_id"], ["id"],
+            "decision_notice",
+            ["notice_id"],
+            ["id"],
         )
     # Earlier decisions get a reference too, so the applicant can open their letters.
     conn = op.get_bind()

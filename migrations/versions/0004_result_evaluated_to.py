@@ -4,9 +4,9 @@ Revision ID: 0002_reconcile
 Revises: 0002_checkin
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0002_reconcile"

@@ -5,9 +5,9 @@ Revision ID: 0004_checkin_revocation
 Revises: 0003_settings_intake
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0004_checkin_revocation"
 down_revision = "0004_reports"

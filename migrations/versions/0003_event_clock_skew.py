@@ -5,9 +5,8 @@ Revises: 0002_portal
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0002_checkin"

@@ -4,9 +4,9 @@ Revision ID: 0005_open_on_holidays
 Revises: 0004_checkin_revocation
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0005_open_on_holidays"
 down_revision = "0004_checkin_revocation"
