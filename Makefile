@@ -16,15 +16,27 @@ PYTEST_ARGS ?= -n 2 --dist loadgroup
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: pyproject.toml
+# Exact versions with hashes from the lock files (requirements/*.txt, made by `make lock` with
+# pip-tools' pip-compile, so pip can install exactly them);
+# pyproject.toml keeps the ranges. The app itself is installed without its dependencies.
+$(VENV)/.installed: pyproject.toml requirements/app.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e .
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements/app.txt
+	$(VENV)/bin/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml requirements/dev.txt $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements/dev.txt
 	touch $@
+
+.PHONY: lock
+lock: $(VENV)/.installed ## Re-resolve the lock files (requirements/*.txt) from pyproject.toml's ranges
+	$(VENV)/bin/pip install --quiet pip-tools
+	cd requirements && ../$(VENV)/bin/pip-compile ../pyproject.toml --generate-hashes \
+	  --strip-extras --upgrade -q -o app.txt
+	cd requirements && ../$(VENV)/bin/pip-compile ../pyproject.toml --extra dev --generate-hashes \
+	  --strip-extras --upgrade -q -o dev.txt
 
 .PHONY: install install-dev
 install: $(VENV)/.installed translations assets ## Create .venv and install the app
