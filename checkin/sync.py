@@ -3,6 +3,8 @@ item, in one transaction of the batch's own, answered item by item."""
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +19,8 @@ from portal.models import Device, utcnow
 
 #: Most items one sync request may carry.
 SYNC_BATCH_MAX = 200
+
+log = logging.getLogger(__name__)
 
 
 def sync_online(token: str | None, body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -69,7 +73,15 @@ def sync_batch(
     seqs = [q for q in seqs if isinstance(q, int) and not isinstance(q, bool) and q >= 0]
     if seen(device, now, min(max(seqs), validation.MAX_SEQ) if seqs else None, force=True):
         store.seen(device)
-    return [r for r in results if r is not None]
+    answers = [r for r in results if r is not None]
+    counts = Counter(str(a.get("status", "error")) for a in answers)
+    log.info(
+        "sync device=%s items=%d %s",
+        getattr(device, "id", "-"),
+        len(answers),
+        " ".join(f"{status}={n}" for status, n in sorted(counts.items())),
+    )
+    return answers
 
 
 def _time_order(item: object, now: datetime) -> tuple[int, datetime]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import os
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -140,8 +138,6 @@ def _fresh_request_state() -> None:
 
 
 def _configure_logging(app: Flask) -> None:
-    level = os.environ.get("LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Werkzeug's access log prints query strings; our URLs carry no personal data, but keep
-    # the default level so nothing else is added to it.
-    app.logger.setLevel(level)
+    from portal import logs
+
+    logs.init_app(app)

@@ -188,6 +188,12 @@ def send_queued(
                 handled += 1
     finally:
         mailer.close()
+    log.info(
+        "notices delivered sent=%d retrying=%d failed=%d",
+        summary.sent,
+        summary.retrying,
+        summary.failed,
+    )
     return summary
 
 
