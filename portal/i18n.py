@@ -110,3 +110,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _request_lang():
         return {"request_path": request.path}
+
+    from portal import formatting
+
+    formatting.init_app(app)
