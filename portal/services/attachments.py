@@ -198,6 +198,15 @@ def remove_attachment(person: Person, attachment: Attachment) -> None:
     db.session.info.setdefault(_TO_DELETE, []).append(path)
 
 
+def remove_with_report(report) -> None:
+    """Remove the files sent with an absence report that is being withdrawn (after commit)."""
+    for attachment in list(report.attachments):
+        path = _path(attachment.storage_key)
+        db.session.delete(attachment)
+        db.session.info.setdefault(_TO_DELETE, []).append(path)
+    db.session.flush()
+
+
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     session.info.pop(_WRITTEN, None)
