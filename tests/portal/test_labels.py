@@ -60,7 +60,8 @@ def visible_text(page: str) -> str:
 
 def codes_in(text: str) -> set[str]:
     text = re.sub(r"\S+@\S+|https?://\S+", " ", text)  # e-mail addresses and links
-    words = set(re.findall(r"[A-Za-z][A-Za-z_]*", text))
+    # Whole tokens, so a reference such as "P0mk2z_dA-x" is not read as the code "z_d".
+    words = set(re.findall(r"[A-Za-z0-9_-]+", text, flags=re.ASCII))
     return {w for w in words if w in CODES or re.fullmatch(r"[a-z]+(_[a-z]+)+", w)}
 
 
@@ -74,6 +75,7 @@ def test_the_checker_finds_a_code():
     assert codes_in("Kön: woman") == {"woman"}
     assert codes_in("Läge: decided, se missing_checkout") == {"decided", "missing_checkout"}
     assert codes_in("Du kom in för sent, skriv till anna@example.se") == set()
+    assert codes_in("Referens P0mk2z_dA-x9") == set()
 
 
 def _busy_applicants(limit: int = 4) -> list[Person]:
