@@ -132,3 +132,19 @@ def test_hours_are_hours_and_minutes(app):
 def test_absence_document_types_have_labels_for_stored_files():
     assert set(vocab.ABSENCE_DOCUMENT_TYPES) <= set(vocab.ALL_DOCUMENT_TYPES)
     assert vocab.ALL_DOCUMENT_TYPES["other"] == vocab.DOCUMENT_TYPES["other"]
+
+
+def test_started_and_sent_in_one_format_and_in_order(client, world, alma):
+    from datetime import timedelta
+
+    application = pf.application(alma, "2026-03", state="submitted")
+    db.session.flush()
+    application.submitted_at = application.created_at + timedelta(hours=5)
+    db.session.commit()
+    page = client.get(f"/ansokan/{application.public_ref}").get_data(as_text=True)
+    assert "Påbörjad" in page and "Skickad" in page
+    # An imported row dated after it was sent shows only when it was sent.
+    application.submitted_at = application.created_at - timedelta(days=2)
+    db.session.commit()
+    page = client.get(f"/ansokan/{application.public_ref}").get_data(as_text=True)
+    assert "Påbörjad" not in page and "Skickad" in page
