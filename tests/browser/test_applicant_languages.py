@@ -154,3 +154,41 @@ def test_english_applicant_on_a_phone(live_server, world, phone, axe_check, shot
     page.goto(live_server + "/franvaro/ny")
     expect(page.get_by_label("Invitation to a job interview")).to_be_visible()
     assert "Rent" not in page.locator("form[enctype]").inner_text()
+
+
+def test_demo_applicants_attendance_and_start_pass_axe_in_arabic(
+    live_server, runner, phone, axe_check
+):
+    """Every state the demo has (missing check-outs, shortfalls, exemptions, pending absences)
+    on the pages that show them, in Arabic on a phone."""
+    import sqlalchemy as sa
+
+    from portal.models import AttendanceEvent, Person
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    people = list(
+        db.session.scalars(
+            sa.select(Person)
+            .where(Person.id.in_(sa.select(AttendanceEvent.person_id).distinct()))
+            .order_by(Person.id)
+            .limit(6)
+        )
+    )
+    assert len(people) >= 3
+    page = phone
+    for person in people:
+        person.language = "ar"
+        db.session.commit()
+        page.context.clear_cookies()
+        # Demo names repeat, so sign in by reference (the dev e-ID page's form posts here).
+        assert page.request.post(f"{live_server}/auth/dev/{person.public_ref}").ok
+        for path in ("/start", "/narvaro", "/plan", "/franvaro"):
+            page.goto(live_server + path)
+            _check_quietly(page, axe_check, f"{person.first_name} {path}")
+
+
+def _check_quietly(page, axe_check, name: str) -> None:
+    page.wait_for_load_state("load")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+    axe_check(page, name)
