@@ -132,3 +132,11 @@ bench-checkin: install ## A morning rush of scans under gunicorn against a bare 
 clean: ## Remove the virtualenv, compiled catalogs and caches (keeps instance/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 	find . -name '*.mo' -path '*/translations/*' -delete
+
+.PHONY: fonts
+fonts: ## Make sure Debian's DejaVu fonts (Swedish and Arabic in every PDF) are installed
+	@if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
+	  echo "Installing Debian's fonts-dejavu-core for the PDFs"; \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	  $(if $(filter 0,$(shell id -u)),,sudo) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null; \
+	fi

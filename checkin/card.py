@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import segno
 from flask_babel import format_date
@@ -11,20 +10,15 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 
 from portal.i18n import to_local
+from portal.pdf import unicode_font
 
-#: DejaVu covers names in most scripts; without it the PDF core font (Latin-1) is used.
-_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 #: ISO/IEC 7810 ID-1, the size of a bank card, in millimetres.
 CARD_W, CARD_H = 85.6, 54.0
 
 
 def _fonts(pdf: FPDF) -> tuple[str, bool]:
-    regular, bold = _FONT_DIR / "DejaVuSans.ttf", _FONT_DIR / "DejaVuSans-Bold.ttf"
-    if regular.exists() and bold.exists():
-        pdf.add_font("DejaVu", "", str(regular))
-        pdf.add_font("DejaVu", "B", str(bold))
-        return "DejaVu", True
-    return "Helvetica", False
+    """The shared Unicode font with Arabic shaping (portal/pdf.py); it never falls back."""
+    return unicode_font(pdf), True
 
 
 #: Where the card to cut out lies on the page (top left corner, mm).

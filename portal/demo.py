@@ -680,6 +680,7 @@ class _Builder:
             person_id=person.id,
             household_id=person.household_id,
             month=month_key(month_start),
+            created_at=submitted - timedelta(days=2, hours=3),
             state=ApplicationState.DECIDED
             if decided
             else (ApplicationState.DRAFT if index % 4 == 3 else ApplicationState.SUBMITTED),

@@ -33,6 +33,7 @@ from wtforms.validators import (
 
 from portal import personnummer as pnr
 from portal.services.vocab import (
+    ABSENCE_DOCUMENT_TYPES,
     ABSENCE_REASONS,
     ASSET_KINDS,
     COST_KINDS,
@@ -358,7 +359,7 @@ class AbsenceForm(FlaskForm):
     )
     document_type = RadioField(
         _l("Vad visar dokumentet?"),
-        choices=_choices(DOCUMENT_TYPES),
+        choices=_choices(ABSENCE_DOCUMENT_TYPES),
         default="medical",
         validators=[Optional()],
     )

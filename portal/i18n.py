@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from flask import Flask, current_app, g, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale
 
 from portal.extensions import babel
 
@@ -93,7 +93,8 @@ def init_app(app: Flask) -> None:
 
     @app.template_filter("localtime")
     def _localtime(value: datetime | None) -> str:
-        return to_local(value).strftime("%H:%M") if value else ""
+        """The local wall-clock time, e.g. "09:05", formatted by Babel for the locale."""
+        return format_time(to_local(value), "HH:mm") if value else ""
 
     @app.template_filter("hours")
     def _hours(minutes: int | None) -> str:
@@ -110,3 +111,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _request_lang():
         return {"request_path": request.path}
+
+    from portal import formatting
+
+    formatting.init_app(app)

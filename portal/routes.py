@@ -36,6 +36,7 @@ from portal import nav
 from portal.access import applicant_required
 from portal.errors import DomainError, render_error
 from portal.extensions import db, limiter
+from portal.formatting import duration
 from portal.forms import (
     ABSENCE_ERRORS,
     MEMBER_ERRORS,
@@ -125,16 +126,16 @@ def _kronor(amount: int | None) -> str:
 
 @bp.app_template_filter("hours_text")
 def _hours_text(minutes: int) -> str:
-    """Minutes as "1 timme", "3 timmar" or "2,5 timmar" in the user's language."""
+    """Minutes as "1 timme", "3 timmar" or "29 tim 57 min" in the user's language."""
     if minutes % 60 == 0:
         return ngettext("%(num)s timme", "%(num)s timmar", minutes // 60)
-    return _("%(hours)s timmar", hours=format_decimal(minutes / 60, format="#,##0.##"))
+    return duration(minutes)
 
 
 @bp.app_template_filter("hours_decimal")
 def _hours_decimal(value) -> str:
-    """Hours (a Decimal) with at most two decimals in the user's language."""
-    return format_decimal(value, format="#,##0.##")
+    """Hours (a Decimal, e.g. 12.5) as hours and minutes ("12 tim 30 min") or "12 timmar"."""
+    return _hours_text(int(round(value * 60)))
 
 
 @bp.app_template_filter("ucfirst")
@@ -763,8 +764,29 @@ def attendance_page():
 def absences_list():
     """The person's absence reports and their decisions."""
     return render_template(
-        "portal/absences.html", reports=absences.reports_of(current_user), **_labels()
+        "portal/absences.html",
+        reports=absences.reports_of(current_user),
+        withdraw_form=ButtonForm(),
+        **_labels(),
     )
+
+
+@bp.post("/franvaro/<ref>/aterkalla")
+@applicant_required
+def absence_withdraw(ref: str):
+    """Withdraw a sent absence report while it is not yet assessed."""
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        absences.withdraw(current_user, ref)
+    except DomainError as error:
+        if error.code != "not_pending":
+            raise
+        flash(_("Anmälan är redan bedömd och kan inte tas tillbaka."), "error")
+    else:
+        db.session.commit()
+        flash(_("Din frånvaroanmälan är borttagen."), "success")
+    return redirect(url_for("portal.absences"))
 
 
 @bp.route("/franvaro/ny", methods=["GET", "POST"])

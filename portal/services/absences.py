@@ -124,3 +124,18 @@ def report_of(person: Person, ref: str) -> AbsenceReport:
     if report is None or report.person_id != person.id:
         raise DomainError("not_found", "not_found", 404)
     return report
+
+
+def withdraw(person: Person, ref: str) -> None:
+    """Withdraw the person's own report while it waits for the caseworker's assessment.
+
+    The report and the documents sent with it are removed (nothing has been decided on them).
+    Raises DomainError ``not_found`` (404) for another person's or an unknown report and
+    ``not_pending`` (409) once the caseworker has assessed it.
+    """
+    report = report_of(person, ref)
+    if report.decision != AbsenceDecision.PENDING:
+        raise DomainError("not_pending", "not_pending", 409)
+    attachments.remove_with_report(report)
+    db.session.delete(report)
+    db.session.flush()

@@ -25,7 +25,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import AbsenceReport, Application, ApplicationState, Attachment, Person
 from portal.refs import new_ref
-from portal.services.vocab import DOCUMENT_TYPES
+from portal.services.vocab import ABSENCE_DOCUMENT_TYPES, DOCUMENT_TYPES
 
 PDF, JPEG, PNG, HEIC = "application/pdf", "image/jpeg", "image/png", "image/heic"
 #: Fitting extensions; the first is added when the original name lacks a fitting one.
@@ -112,7 +112,8 @@ def store_upload(
             raise DomainError("not_open", "not_open", 409)
     if absence_report is not None and absence_report.person_id != person.id:
         raise DomainError("not_found", "not_found", 404)
-    if document_type not in DOCUMENT_TYPES:
+    allowed = ABSENCE_DOCUMENT_TYPES if absence_report is not None else DOCUMENT_TYPES
+    if document_type not in allowed:
         raise DomainError("document_type", "document_type")
     stream = getattr(upload, "stream", None)
     if stream is None or not getattr(upload, "filename", ""):
@@ -195,6 +196,15 @@ def remove_attachment(person: Person, attachment: Attachment) -> None:
     db.session.delete(attachment)
     db.session.flush()
     db.session.info.setdefault(_TO_DELETE, []).append(path)
+
+
+def remove_with_report(report) -> None:
+    """Remove the files sent with an absence report that is being withdrawn (after commit)."""
+    for attachment in list(report.attachments):
+        path = _path(attachment.storage_key)
+        db.session.delete(attachment)
+        db.session.info.setdefault(_TO_DELETE, []).append(path)
+    db.session.flush()
 
 
 @event.listens_for(Session, "after_commit")

@@ -235,12 +235,13 @@ def reply_to_notice(
 
 def letter_pdf(letter: Letter, person: Person, municipality: str) -> bytes:
     """The decision as a printable letter: who, what, amount, reasons, legal basis, appeal."""
-    from flask_babel import format_date, format_decimal
+    from flask_babel import format_date, format_decimal, get_locale
     from flask_babel import gettext as _
     from fpdf import FPDF
 
+    from portal.formatting import duration
     from portal.i18n import to_local
-    from portal.pdf import unicode_font
+    from portal.pdf import align, unicode_font
 
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_title(letter.title)
@@ -249,15 +250,16 @@ def letter_pdf(letter: Letter, person: Person, municipality: str) -> bytes:
     pdf.add_page()
     family = unicode_font(pdf)
     width = pdf.epw
+    side = align(str(get_locale() or "sv"))
 
     def heading(text: str, size: int = 12) -> None:
         pdf.ln(3)
         pdf.set_font(family, "B", size)
-        pdf.multi_cell(width, 7, text)
+        pdf.multi_cell(width, 7, text, align=side, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(family, "", 11)
 
     def paragraph(text: str) -> None:
-        pdf.multi_cell(width, 6, text)
+        pdf.multi_cell(width, 6, text, align=side, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
 
     pdf.set_font(family, "", 10)
@@ -279,8 +281,8 @@ def letter_pdf(letter: Letter, person: Person, municipality: str) -> bytes:
     if letter.basis:
         paragraph(
             _(
-                "Frånvaro utan godtagbart skäl under månaden: %(hours)s timmar.",
-                hours=format_decimal(letter.basis.get("unexcused_minutes", 0) / 60, "#,##0.##"),
+                "Frånvaro utan godtagbart skäl under månaden: %(duration)s.",
+                duration=duration(letter.basis.get("unexcused_minutes", 0)),
             )
         )
         for line in letter.basis.get("sessions", []):

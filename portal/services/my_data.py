@@ -6,18 +6,20 @@ left out: a decision says when it was made, not by whom, and the access log give
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from fpdf import FPDF
 
 from portal.extensions import db
-from portal.i18n import to_local
+from portal.formatting import sek
+from portal.i18n import LANGUAGE_NAMES, to_local
 from portal.models import (
     AbsenceReport,
     Activity,
@@ -37,16 +39,28 @@ from portal.models import (
     PlanVersion,
     SanctionDecision,
     Site,
+    enums,
     utcnow,
 )
+from portal.pdf import align, is_rtl, unicode_font
+from portal.services.labels import (
+    AUDIT_ACTIONS,
+    AUDIT_OBJECTS,
+    ENUM_LABELS,
+    EVENT_REASONS,
+    FLAG_LABELS,
+    OTHER_ACTION,
+    OTHER_OBJECT,
+    OTHER_REASON,
+)
 from portal.services.vocab import (
-    ABSENCE_DECISIONS,
-    ABSENCE_REASONS,
-    APPLICATION_STATES,
-    DECISION_OUTCOMES,
-    DOCUMENT_TYPES,
-    MEMBER_ROLES,
+    ALL_DOCUMENT_TYPES,
+    ASSET_KINDS,
+    COST_KINDS,
+    INCOME_KINDS,
+    KINDS_WITH_DESCRIPTION,
     N_,
+    STEP_LABELS,
 )
 
 FORMAT_VERSION = 1
@@ -457,133 +471,226 @@ FIELD_LABELS = {
     "object_type": N_("Uppgift"),
     "why": N_("Varför"),
 }
-#: Coded values shown with their label in the PDF, by (section, field).
-VALUE_LABELS = {
-    ("applications", "state"): APPLICATION_STATES,
-    ("decisions", "outcome"): DECISION_OUTCOMES,
-    ("absences", "reason"): ABSENCE_REASONS,
-    ("absences", "decision"): ABSENCE_DECISIONS,
-    ("attachments", "document_type"): DOCUMENT_TYPES,
-    ("household_members", "role"): MEMBER_ROLES,
+#: Coded values shown with their label, by (section, field); a section inside a record is
+#: "section.field" (e.g. "applications.lines").
+VALUE_LABELS: dict[tuple[str, str], dict[str, str]] = {
+    ("person", "gender"): ENUM_LABELS[enums.Gender],
+    ("household_members", "role"): ENUM_LABELS[enums.MemberRole],
+    ("applications", "state"): ENUM_LABELS[enums.ApplicationState],
+    ("applications", "current_step"): STEP_LABELS,
+    ("applications.lines", "category"): ENUM_LABELS[enums.ItemCategory],
+    ("applications.lines", "kind"): {**INCOME_KINDS, **COST_KINDS, **ASSET_KINDS},
+    ("attachments", "document_type"): ALL_DOCUMENT_TYPES,
+    ("decisions", "outcome"): ENUM_LABELS[enums.DecisionOutcome],
+    ("assessments", "reason"): ENUM_LABELS[enums.AssistanceReason],
+    ("statuses", "kind"): ENUM_LABELS[enums.StatusKind],
+    ("external_occupations", "kind"): ENUM_LABELS[enums.ExternalKind],
+    ("external_occupations", "source"): ENUM_LABELS[enums.ExternalSource],
+    ("attendance_events", "kind"): ENUM_LABELS[enums.EventKind],
+    ("attendance_events", "source"): ENUM_LABELS[enums.EventSource],
+    ("attendance_events", "status"): ENUM_LABELS[enums.EventStatus],
+    ("attendance_events", "reason"): EVENT_REASONS,
+    ("absences", "reason"): ENUM_LABELS[enums.AbsenceReason],
+    ("absences", "decision"): ENUM_LABELS[enums.AbsenceDecision],
+    ("sanction_decisions", "kind"): ENUM_LABELS[enums.SanctionKind],
+    ("compliance_results", "status"): ENUM_LABELS[enums.ComplianceStatus],
+    ("compliance_results", "flags"): FLAG_LABELS,
+    ("notices", "channel"): ENUM_LABELS[enums.Channel],
+    ("notices", "status"): ENUM_LABELS[enums.OutboxStatus],
+    ("access_log", "actor_role"): {**ENUM_LABELS[enums.StaffRole], "system": N_("Systemet")},
+    ("access_log", "action"): AUDIT_ACTIONS,
+    ("access_log", "object_type"): AUDIT_OBJECTS,
+}
+#: The label of a code that a labelled field holds but that has no label of its own.
+VALUE_FALLBACK = {
+    ("access_log", "action"): OTHER_ACTION,
+    ("access_log", "object_type"): OTHER_OBJECT,
+    ("attendance_events", "reason"): OTHER_REASON,
 }
 #: Fields left out of the PDF: machine detail that the JSON file carries in full.
 PDF_SKIP = {"days", "figures", "answers", "sha256", "event_id", "supersedes", "format_version"}
-_REPLACE = str.maketrans(
-    {
-        "–": "-",
-        "—": "-",
-        "’": "'",
-        "‘": "'",
-        "“": '"',
-        "”": '"',
-        "…": "...",
-        "−": "-",
-        "\u00a0": " ",
-        "\u202f": " ",
-        "→": "->",
-        "×": "x",
-        "÷": "/",
-    }
-)
+#: Fields left out of one section of the PDF (the notice's subject says what its kind is; the
+#: access log's purpose is the page's internal name unless staff wrote one).
+PDF_SKIP_IN = {("notices", "kind"), ("person", "language")}
+#: Sections shown as one table with a row per record, and their columns.
+TABLES = {
+    "attendance_events": ("occurred_at", "kind", "activity", "site", "status", "reason"),
+    "access_log": ("at", "actor_role", "action", "object_type"),
+    "personal_cards": ("serial", "issued_at", "revoked_at", "revoked_reason"),
+    "notices": ("created_at", "channel", "subject", "status"),
+}
+#: Fields that hold amounts in kronor.
+AMOUNTS = {"amount_sek", "estimate_sek"}
+_ENDPOINT = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
-def _latin1(text: str) -> str:
-    """Text the PDF core fonts can print (Swedish letters are in Latin-1; the rest is '?')."""
-    return text.translate(_REPLACE).encode("latin-1", "replace").decode("latin-1")
-
-
-def _display(value: Any) -> str:
-    if value is None or value == "":
-        return "-"
+def _display(value: Any, section: str = "", name: str = "") -> str:
+    """``value`` of field ``name`` as the reader reads it, in the current locale."""
+    labels = VALUE_LABELS.get((section, name))
+    if value is None or value == "" or value == []:
+        return "–"
+    if isinstance(value, list):
+        return ", ".join(_display(v, section, name) for v in value)
+    if labels is not None and isinstance(value, str):
+        label = labels.get(value) or VALUE_FALLBACK.get((section, name))
+        return _(label) if label else "–"
     if isinstance(value, bool):
         return _("Ja") if value else _("Nej")
-    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        return to_local(moment).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, list):
-        return ", ".join(_display(v) for v in value) or "-"
+    if name in AMOUNTS:
+        return sek(Decimal(str(value)))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_decimal(value)
+    if isinstance(value, str):
+        if name == "why" and _ENDPOINT.match(value):
+            return "–"
+        if _MONTH.match(value) and name in {"month", "copied_from_month", "application_month"}:
+            return format_date(date.fromisoformat(f"{value}-01"), "LLLL yyyy")
+        if _DATE.match(value):
+            return format_date(date.fromisoformat(value), "medium")
+        if len(value) >= 19 and value[10:11] == "T":
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                return value
+            return format_datetime(to_local(moment), "short")
+        if name == "language":
+            return LANGUAGE_NAMES.get(value, value)
     return str(value)
 
 
 class _Pdf(FPDF):
+    family = "DejaVu"
+    side = "L"
+
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font("Helvetica", size=8)
-        self.cell(0, 6, _latin1(_("Sida %(page)s", page=self.page_no())), align="C")
+        self.set_font(self.family, size=8)
+        self.cell(0, 6, _("Sida %(page)s", page=format_decimal(self.page_no())), align="C")
 
 
 def to_pdf(data: dict[str, Any], language: str = "sv") -> bytes:
-    """A readable PDF of ``data`` (from :func:`collect`), headings in ``language``."""
-    # The core fonts have no Arabic letters; Arabic readers get the Swedish text.
-    with force_locale(language if language in ("sv", "en") else "sv"):
-        return _render(data)
+    """A readable PDF of ``data`` (from :func:`collect`) in ``language``: a table of contents,
+    a section with a heading for each kind of data, labels instead of codes, dates and amounts
+    formatted for the language, Arabic shaped right to left (see portal/pdf.py)."""
+    with force_locale(language):
+        return _render(data, language)
 
 
-def _render(data: dict[str, Any]) -> bytes:
+def _render(data: dict[str, Any], language: str) -> bytes:
     pdf = _Pdf(format="A4")
+    pdf.family = unicode_font(pdf)
+    pdf.side = align(language)
+    rtl = is_rtl(language)
+    pdf.set_lang(language)
     pdf.set_auto_page_break(auto=True, margin=16)
-    pdf.set_title(_latin1(_("Mina uppgifter i Aktivitetsportalen")))
+    pdf.set_margins(18, 16, 18)
+    pdf.set_title(_("Mina uppgifter i Aktivitetsportalen"))
+    pdf.set_author(_("Aktivitetsportalen"))
     pdf.add_page()
-    pdf.set_font("Helvetica", style="B", size=16)
-    title = _latin1(_("Mina uppgifter i Aktivitetsportalen"))
-    pdf.multi_cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=10)
+    data_date = _display(data["generated_at"])
+    pdf.set_font(pdf.family, style="B", size=16)
+    title = _("Mina uppgifter i Aktivitetsportalen")
+    pdf.multi_cell(0, 8, title, align=pdf.side, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.family, size=10)
     pdf.multi_cell(
         0,
         5,
-        _latin1(
-            _(
-                "Det här är allt vi har sparat om dig, %(date)s. Samma uppgifter finns i "
-                "JSON-filen, som också innehåller tekniska detaljer.",
-                date=_display(data["generated_at"]),
-            )
+        _(
+            "Det här är allt vi har sparat om dig, %(date)s. Samma uppgifter finns i "
+            "JSON-filen, som också innehåller tekniska detaljer.",
+            date=data_date,
         ),
+        align=pdf.side,
         new_x="LMARGIN",
         new_y="NEXT",
     )
-    for key, title in SECTION_TITLES.items():
+    pdf.ln(4)
+    pdf.insert_toc_placeholder(_toc, pages=1)
+    for key, section_title in SECTION_TITLES.items():
         section = data.get(key)
-        pdf.ln(3)
-        pdf.set_font("Helvetica", style="B", size=13)
-        pdf.multi_cell(0, 7, _latin1(_(title)), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", size=10)
         records = section if isinstance(section, list) else [section]
-        if not records or records == [None]:
-            pdf.multi_cell(0, 5, _latin1(_("Inga uppgifter.")), new_x="LMARGIN", new_y="NEXT")
+        records = [r for r in records if r]
+        if pdf.will_page_break(30):
+            pdf.add_page()
+        pdf.start_section(_(section_title))
+        pdf.ln(2)
+        pdf.set_font(pdf.family, style="B", size=13)
+        pdf.multi_cell(0, 7, _(section_title), align=pdf.side, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(pdf.family, size=9)
+        if not records:
+            pdf.multi_cell(
+                0, 5, _("Inga uppgifter."), align=pdf.side, new_x="LMARGIN", new_y="NEXT"
+            )
+            continue
+        if key in TABLES:
+            _table(pdf, key, TABLES[key], records, rtl)
             continue
         for record in records:
-            _record(pdf, record, 0, key)
-            pdf.ln(2)
+            _record(pdf, key, record, rtl)
+            pdf.ln(3)
     return bytes(pdf.output())
 
 
-def _record(pdf: FPDF, record: dict[str, Any], indent: int, section: str) -> None:
+def _toc(pdf: _Pdf, outline: list) -> None:
+    """The table of contents on the first page: each section's heading and its page."""
+    pdf.set_x(pdf.l_margin)
+    pdf.set_font(pdf.family, style="B", size=13)
+    pdf.multi_cell(0, 7, _("Innehåll"), align=pdf.side, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    pdf.set_font(pdf.family, size=10)
+    for entry in outline:
+        page = format_decimal(entry.page_number)
+        link = pdf.add_link(page=entry.page_number)
+        if pdf.side == "R":
+            pdf.cell(20, 6, page, align="L", link=link)
+            pdf.cell(0, 6, entry.name, align="R", link=link, new_x="LMARGIN", new_y="NEXT")
+        else:
+            pdf.cell(pdf.epw - 20, 6, entry.name, link=link)
+            pdf.cell(20, 6, page, align="R", link=link, new_x="LMARGIN", new_y="NEXT")
+
+
+def _cells(row: list[str], rtl: bool) -> list[str]:
+    return list(reversed(row)) if rtl else row
+
+
+def _table(pdf: _Pdf, key: str, columns: tuple[str, ...], records: list[dict], rtl: bool) -> None:
+    """Records of one kind as a table with a row each."""
+    with pdf.table(text_align=pdf.side, line_height=5, first_row_as_headings=True) as table:
+        table.row(_cells([_(FIELD_LABELS[c]) for c in columns], rtl))
+        for record in records:
+            table.row(_cells([_display(record.get(c), key, c) for c in columns], rtl))
+
+
+def _record(pdf: _Pdf, section: str, record: dict[str, Any], rtl: bool) -> None:
+    """One record as a two-column table of labels and values; lists of records nest below."""
+    nested: list[tuple[str, list[dict]]] = []
+    rows: list[tuple[str, str]] = []
     for name, value in record.items():
-        if name in PDF_SKIP:
+        if name in PDF_SKIP or (section, name) in PDF_SKIP_IN:
             continue
-        pdf.set_x(pdf.l_margin + indent)
-        label = _(FIELD_LABELS[name]) if name in FIELD_LABELS else name
         if isinstance(value, list) and value and isinstance(value[0], dict):
-            pdf.multi_cell(0, 5, _latin1(f"{label}:"), new_x="LMARGIN", new_y="NEXT")
-            for item in value:
-                _record(pdf, item, indent + 6, f"{section}.{name}")
-                pdf.ln(1)
+            nested.append((name, [dict(item) for item in value]))
             continue
-        labels = VALUE_LABELS.get(name, ABSENCE_REASONS if name == "reason" else {})
-        if (
-            isinstance(value, str)
-            and value in labels
-            and not (name == "reason" and "from_at" not in record)
-        ):
-            value = _(labels[value])
-        text = f"{label}: {_display(value)}"
-        pdf.multi_cell(
-            pdf.w - pdf.r_margin - pdf.l_margin - indent,
-            5,
-            _latin1(text),
-            new_x="LMARGIN",
-            new_y="NEXT",
-        )
+        rows.append((_(FIELD_LABELS[name]), _display(value, section, name)))
+    for _name, items in nested:
+        for item in items:
+            if "description" in item and item.get("kind") in KINDS_WITH_DESCRIPTION:
+                continue
+            if "description" in item and "category" in item:
+                # A fixed kind's description is its Swedish label: the label column says it.
+                item["description"] = None
+    widths = (40, 60) if not rtl else (60, 40)
+    with pdf.table(
+        col_widths=widths, text_align=pdf.side, line_height=5, first_row_as_headings=False
+    ) as table:
+        for label, value in rows:
+            table.row(_cells([label, value], rtl))
+    for name, items in nested:
+        pdf.ln(1)
+        pdf.set_font(pdf.family, style="B", size=10)
+        pdf.multi_cell(0, 5, _(FIELD_LABELS[name]), align=pdf.side, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(pdf.family, size=9)
+        columns = list(dict.fromkeys(c for item in items for c in item))
+        _table(pdf, f"{section}.{name}", tuple(columns), items, rtl)

@@ -71,6 +71,20 @@ DOCUMENT_TYPES: dict[str, str] = {
     "other": N_("Annat"),
 }
 
+#: What a document sent with an absence report shows (AbsenceNewForm): an absence is shown by
+#: a certificate or a summons, never by a rent or pay slip.
+ABSENCE_DOCUMENT_TYPES: dict[str, str] = {
+    "medical": N_("Läkarintyg"),
+    "child_care": N_("Intyg om vård av sjukt barn"),
+    "appointment": N_("Kallelse till vården, till exempel läkare eller tandläkare"),
+    "interview": N_("Kallelse till anställningsintervju"),
+    "other": N_("Annat intyg eller kallelse"),
+}
+
+#: Every document type, for showing a stored attachment's type.
+ALL_DOCUMENT_TYPES: dict[str, str] = {**DOCUMENT_TYPES, **ABSENCE_DOCUMENT_TYPES}
+ALL_DOCUMENT_TYPES["other"] = DOCUMENT_TYPES["other"]
+
 MEMBER_ROLES: dict[str, str] = {
     "partner": N_("Make, maka, sambo eller registrerad partner"),
     "child": N_("Barn som bor hemma"),

@@ -64,7 +64,7 @@ def test_hours_this_week(client, world, now, login):
     db.session.commit()
     login(world.person_a)
     page = client.get("/start").get_data(as_text=True)
-    assert "3 av 8 timmar" in page
+    assert "3 tim av 8 tim" in page
     assert "Räknat till och med 9 mars 2026." in page
 
 

@@ -19,6 +19,7 @@ from portal.models import (
 )
 from portal.services import attachments, my_data
 from tests.portal import factories as pf
+from tests.portal.pdftext import pdf_text
 
 
 def _rich_person(world):
@@ -131,11 +132,44 @@ def test_pdf_download_is_readable_with_swedish_letters(client, world, now, login
     assert pdf.startswith(b"%PDF") and len(pdf) > 2000
 
 
-def test_pdf_text_survives_characters_outside_latin1(app, world):
+def test_pdf_is_a_readable_document_with_contents_and_labels(app, world):
+    _rich_person(world)
     data = my_data.collect(world.person_a)
-    data["person"]["first_name"] = "Ali – علي"
-    assert my_data.to_pdf(data).startswith(b"%PDF")
-    assert my_data._latin1("Åsa – Ölme “x” علي") == 'Åsa - Ölme "x" ???'
+    text = pdf_text(my_data.to_pdf(data, "sv"))
+    assert "Innehåll" in text
+    for heading in ("Om dig", "Ditt hushåll", "Ansökningar", "Registrerad närvaro"):
+        assert heading in text
+    # Labels, not codes: the child's role, the application's state, the kind of line.
+    assert "Barn som bor hemma" in text and "Hyra eller avgift för bostaden" in text
+    assert "Ingen åtgärd" in text and "Incheckning" in text
+    assert "no_action" not in text and "child" not in text.split()
+
+
+def test_pdf_for_every_field_of_the_json_has_a_label(app, world):
+    _rich_person(world)
+    data = my_data.collect(world.person_a)
+
+    def names(record):
+        for name, value in record.items():
+            yield name
+            if isinstance(value, list) and value and isinstance(value[0], dict):
+                for item in value:
+                    yield from names(item)
+
+    for key in my_data.SECTION_TITLES:
+        for record in data[key] if isinstance(data[key], list) else [data[key]]:
+            for name in names(record):
+                assert name in my_data.FIELD_LABELS or name in my_data.PDF_SKIP, name
+
+
+def test_arabic_pdf_prints_arabic_words(app, world):
+    _rich_person(world)
+    data = my_data.collect(world.person_a)
+    data["person"]["first_name"] = "علي"
+    data["person"]["last_name"] = "حسن"
+    text = pdf_text(my_data.to_pdf(data, "ar"))
+    assert "علي" in text and "حسن" in text
+    assert "?" * 3 not in text
 
 
 def test_page_shows_counts_and_links(client, world, now, login):
