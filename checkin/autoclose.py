@@ -13,7 +13,7 @@ from checkin import schedule
 from checkin.corrections import facts_where
 from checkin.rows import event_values
 from checkin.store import CoreStore
-from portal import sessions as sessions_rule
+from portal import occurrence
 from portal.attendance import EventFact, Visit, derive_visits
 from portal.extensions import db
 from portal.models import (
@@ -90,7 +90,7 @@ def _session_end(in_event: AttendanceEvent | None, visit: Visit) -> datetime | N
         .join(Activity, Activity.id == ActivitySession.activity_id)
         .where(
             ActivitySession.activity_id == visit.activity_id,
-            sessions_rule.occurs_sql(day, day.isoweekday(), sessions_rule.is_holiday(day)),
+            occurrence.occurs_sql(day, day.isoweekday(), occurrence.is_holiday(day)),
         )
     )
     if last is not None and schedule.local_moment(day, last) > visit.in_at:

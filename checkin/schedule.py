@@ -2,7 +2,7 @@
 
 A person is expected at a session when it occurs that day and the person has either an
 enrolment (status enrolled) or an item in their current plan version for the activity (limited
-to its chosen sessions, if any): the rule of ``portal/sessions.py``, in SQL here. Sessions occur
+to its chosen sessions, if any): the rule of ``portal/occurrence.py``, in SQL here. Sessions occur
 on any day they are scheduled, weekends and holidays included, and are scanned like any other;
 reconciliation counts only working days (compliance-rules.md §2).
 """
@@ -15,7 +15,7 @@ from functools import cache
 
 import sqlalchemy as sa
 
-from portal import sessions as sessions_rule
+from portal import occurrence
 from portal.extensions import db
 from portal.i18n import STOCKHOLM
 from portal.models import (
@@ -118,7 +118,7 @@ def _expected_query(
         sa.cast(sa.null(), sa.JSON).label("session_ids"),
     ).where(
         Enrolment.status == EnrolmentStatus.ENROLLED,
-        sessions_rule.covers_sql(Enrolment.from_date, Enrolment.to_date, day),
+        occurrence.covers_sql(Enrolment.from_date, Enrolment.to_date, day),
     )
     latest = (
         sa.select(PlanVersion.person_id, sa.func.max(PlanVersion.version).label("version"))
@@ -146,7 +146,7 @@ def _expected_query(
                 latest.c.version == PlanVersion.version,
             ),
         )
-        .where(sessions_rule.covers_sql(PlanItem.from_date, PlanItem.to_date, day))
+        .where(occurrence.covers_sql(PlanItem.from_date, PlanItem.to_date, day))
     )
     source = sa.union_all(enrolled, planned).subquery()
     if plain:  # columns, not entities: no ORM loading for a scan
@@ -166,7 +166,7 @@ def _expected_query(
         .join(Activity, ActivitySession.activity_id == Activity.id)
         .join(source, source.c.activity_id == Activity.id)
         .where(
-            sessions_rule.occurs_sql(
+            occurrence.occurs_sql(
                 day,
                 sa.bindparam("weekday", type_=sa.Integer),
                 sa.bindparam("holiday", type_=sa.Boolean),
@@ -184,7 +184,7 @@ def expected_on(
     """Everyone expected on a day, optionally limited to some sites and/or people (one query)."""
     if site_ids == set() or person_ids == set():
         return []
-    params: dict = sessions_rule.day_params(day)
+    params: dict = occurrence.day_params(day)
     if person_ids is not None:
         params["person_ids"] = sorted(person_ids)
     if site_ids is not None:
@@ -221,14 +221,14 @@ def expected_slots(day: date, person_id: int) -> list[Slot]:
 
     Plain values instead of ORM objects: a scan runs this for every check-in.
     """
-    params = {**sessions_rule.day_params(day), "person_id": person_id}
+    params = {**occurrence.day_params(day), "person_id": person_id}
     rows = db.session.execute(_expected_query(True, False, True), params).all()
     return slots_of(rows, day)
 
 
 def slot_query() -> sa.Subquery:
     """The rows of ``expected_slots`` for the person of a public reference (parameter ``ref``,
-    and those of ``portal.sessions.day_params``), as a subquery to join into a statement."""
+    and those of ``portal.occurrence.day_params``), as a subquery to join into a statement."""
     return _expected_query(True, False, True, True).subquery("slot")
 
 

@@ -38,7 +38,7 @@ from sqlalchemy.dialects import postgresql
 from checkin import codes, schedule, statements, validation
 from checkin.keys import PublicKeys
 from checkin.rows import DeviceRow, EventRow, inserted, stored
-from portal import sessions as sessions_rule
+from portal import occurrence
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import utcnow
@@ -109,7 +109,7 @@ class CoreStore:
             "ref": ref,
             "serial": serial,
             "key_id": key_id,
-            **sessions_rule.day_params(day),
+            **occurrence.day_params(day),
         }
         return self._rows(statements.person_and_card(), params)
 
@@ -279,7 +279,7 @@ class PostgresStore:
                     "ref": claims.person_ref,
                     "serial": claims.serial,
                     "key_id": claims.key_id,
-                    **sessions_rule.day_params(day),
+                    **occurrence.day_params(day),
                 },
             ),
             (
@@ -313,7 +313,7 @@ class PostgresStore:
             "ref": ref,
             "serial": serial,
             "key_id": key_id,
-            **sessions_rule.day_params(day),
+            **occurrence.day_params(day),
         }
         facts = {"ref": ref, "site_id": site_id, "start": start, "end": end}
         rows, fact_rows = self.exchange(("person", params), ("facts_by_ref", facts))

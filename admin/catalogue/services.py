@@ -1,7 +1,7 @@
 """The activity catalogue: sites, activities, recurring sessions, and enrolments with a queue.
 
 Plain functions that add and flush; the request commits. Every refusal is a DomainError with a
-stable code. Which sessions occur on a day is the one rule of ``portal/sessions.py``: on its
+stable code. Which sessions occur on a day is the one rule of ``portal/occurrence.py``: on its
 weekday, inside its own and its activity's dates, and not on a public or de-facto holiday unless
 the activity is open on holidays.
 """
@@ -18,7 +18,7 @@ import holidays
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from portal import sessions as sessions_rule
+from portal import occurrence
 from portal.compliance.engine import iso_week_label
 from portal.errors import DomainError
 from portal.extensions import db
@@ -385,7 +385,7 @@ def session_calendar(
             entry = CalendarDay(day=day, holiday=holiday_name(day, locale))
             for activity in activities:
                 for session in activity.sessions:
-                    if sessions_rule.occurs(activity, session, day):
+                    if occurrence.occurs(activity, session, day):
                         entry.sessions.append((activity, session))
             entry.sessions.sort(key=lambda pair: (pair[1].start_time, pair[0].name))
             if offset < 5 or entry.sessions:  # a weekend day only when something runs

@@ -48,7 +48,7 @@ import orjson
 import sqlalchemy as sa
 from flask import current_app, has_request_context
 
-from portal import sessions as sessions_rule
+from portal import occurrence
 from portal.attendance import pair_events
 from portal.compliance import engine
 from portal.compliance.engine import STOCKHOLM, DayResult, Result, SlotResult, evaluate
@@ -1006,8 +1006,7 @@ def _slots_on(
     return frozenset(
         (row.weekday, row.start_time, row.end_time)
         for row in sessions
-        if sessions_rule.session_valid(row, day)
-        and (every or sessions_rule.chosen(row.id, chosen_ids))
+        if occurrence.session_valid(row, day) and (every or occurrence.chosen(row.id, chosen_ids))
     )
 
 

@@ -2,7 +2,7 @@
 
 A plan version holds from its ``valid_from`` until the next version's (the order reconciliation
 uses too: by ``valid_from``, then ``version``). A week's schedule lists the sessions of the
-activities in the plan in force that occur on each day (portal/sessions.py); holidays are named.
+activities in the plan in force that occur on each day (portal/occurrence.py); holidays are named.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import holidays
 import sqlalchemy as sa
 
-from portal import sessions as sessions_rule
+from portal import occurrence
 from portal.compliance.engine import is_working_day
 from portal.errors import DomainError
 from portal.extensions import db
@@ -139,14 +139,14 @@ def week_of(day: date) -> date:
 
 
 def _sessions_on(version: PlanVersion, day: date) -> list[tuple[Activity, ActivitySession]]:
-    """The plan's sessions that occur on day (portal/sessions.py), in time order."""
+    """The plan's sessions that occur on day (portal/occurrence.py), in time order."""
     found = [
         (item.activity, session)
         for item in version.items
-        if sessions_rule.covers(item, day)
+        if occurrence.covers(item, day)
         for session in item.activity.sessions
-        if sessions_rule.chosen(session.id, item.session_ids)
-        and sessions_rule.occurs(item.activity, session, day)
+        if occurrence.chosen(session.id, item.session_ids)
+        and occurrence.occurs(item.activity, session, day)
     ]
     return sorted(found, key=lambda pair: (pair[1].start_time, pair[0].name))
 
@@ -168,7 +168,7 @@ def _absences(person: Person, start: date, end: date) -> list[AbsenceReport]:
 
 def week_schedule(person: Person, monday: date, language: str = "sv") -> list[Day]:
     """Monday to Friday of the week starting ``monday`` (and a weekend day that has a session),
-    with the sessions of the plan in force that occur each day (portal/sessions.py).
+    with the sessions of the plan in force that occur each day (portal/occurrence.py).
 
     Holidays are named in ``language`` (English, else Swedish); a session on a holiday or a
     weekend is shown, and the page says that such days count no hours.

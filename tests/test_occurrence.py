@@ -1,4 +1,4 @@
-"""One rule for which sessions occur on a day (portal/sessions.py): the Python form used by the
+"""One rule for which sessions occur on a day (portal/occurrence.py): the Python form used by the
 applicant's schedule, the catalogue and reconciliation equals the SQL form the scanner runs."""
 
 from datetime import date, time, timedelta
@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal import sessions
+from portal import occurrence as sessions
 from portal.extensions import db
 from portal.models import Activity, ActivitySession
 from tests import factories
