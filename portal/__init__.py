@@ -31,10 +31,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
-    from portal import errors, security
+    from portal import errors, security, sessions
 
     security.init_app(app)
     errors.init_app(app)
+    sessions.init_app(app)
     app.before_request(_fresh_request_state)
     _configure_logging(app)
     return app
