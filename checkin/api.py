@@ -19,6 +19,7 @@ from checkin.openapi import openapi_document
 from portal.errors import DomainError
 from portal.extensions import csrf, db, limiter
 from portal.models import EventKind, EventStatus, utcnow
+from portal.request_guard import request_json
 
 #: The device API authenticates with a device token, not a browser session, so it is exempt
 #: from the cookie-based CSRF check.
@@ -64,7 +65,7 @@ def _rate_limited(error):
 
 
 def _json_body() -> dict:
-    data = request.get_json(silent=True)
+    data = request_json()  # nesting depth checked before parsing (portal.request_guard)
     if not isinstance(data, dict):
         raise services.refusal("invalid_request", 400)
     return data

@@ -31,8 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
-    from portal import errors, security, sessions
+    from portal import errors, request_guard, security, sessions
 
+    request_guard.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     sessions.init_app(app)

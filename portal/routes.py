@@ -54,6 +54,7 @@ from portal.forms import (
 )
 from portal.i18n import local_today, to_local
 from portal.models import ApplicationState, ItemCategory, utcnow
+from portal.request_guard import safe_next
 from portal.services import (
     absences,
     applications,
@@ -235,11 +236,8 @@ def set_language():
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    target = request.form.get("next", "/")
-    # Only local paths: never an open redirect.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = "/"
-    return redirect(target)
+    # Only same-site paths: never an open redirect.
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.get("/tillganglighet")

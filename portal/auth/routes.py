@@ -27,6 +27,7 @@ from portal.auth.forms import (
 from portal.errors import DomainError
 from portal.extensions import db, limiter
 from portal.models import Person, StaffRole, StaffUser, utcnow
+from portal.request_guard import safe_next
 
 bp = Blueprint("auth", __name__, template_folder="../templates")
 
@@ -195,14 +196,7 @@ def _finish_applicant_login(person: Person):
     session.clear()
     login_user(person)
     session.permanent = True
-    if (
-        isinstance(after_login, str)
-        and after_login.startswith("/")
-        and not after_login.startswith("//")
-        and "\\" not in after_login
-    ):
-        return redirect(after_login)
-    return redirect(url_for("portal.home"))
+    return redirect(safe_next(after_login, url_for("portal.home")))
 
 
 # --- Development stand-in for e-identification ------------------------------------------------
