@@ -84,18 +84,15 @@ def json_depth_exceeds(data: bytes | str, limit: int = MAX_JSON_DEPTH) -> bool:
 
 
 def request_json() -> object:
-    """The request's JSON body, parsed, or a DomainError (400) in the user's language.
+    """The request's JSON body, parsed; None if it is not JSON (as ``get_json(silent=True)``).
 
-    Raises DomainError('json_too_deep') for a document nested too deeply (before parsing) and
-    DomainError('invalid_json') for one that is not JSON.
+    Raises DomainError('json_too_deep'), a 400 in the user's language, for a document nested
+    deeper than ``MAX_JSON_DEPTH``, found before parsing.
     """
     data = request.get_data(cache=True)
     if json_depth_exceeds(data):
         raise DomainError("json_too_deep", _l("Begäran är för djupt nästlad."), 400)
-    body = request.get_json(silent=True)
-    if body is None:
-        raise DomainError("invalid_json", _l("Begäran innehåller ingen giltig JSON."), 400)
-    return body
+    return request.get_json(silent=True)
 
 
 class GuardedJSONProvider(DefaultJSONProvider):

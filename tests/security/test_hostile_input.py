@@ -94,13 +94,13 @@ def test_nested_json_is_refused_by_every_get_json_too(client):
 def test_broken_json_is_a_clear_400(client):
     resp = client.post("/api/checkin/v1/enrol", data="{nope", content_type="application/json")
     assert resp.status_code == 400
-    assert resp.get_json()["code"] == "invalid_json"
+    assert resp.get_json()["code"] == "invalid_request"
 
 
 def test_a_normal_enrolment_body_still_reaches_the_service(client):
     resp = client.post("/api/checkin/v1/enrol", json={"code": "NOPE-NOPE"})
     assert resp.status_code in (400, 404, 422)
-    assert resp.get_json()["code"] not in ("json_too_deep", "invalid_json")
+    assert resp.get_json()["code"] not in ("json_too_deep", "invalid_request")
 
 
 def test_depth_check():
