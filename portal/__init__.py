@@ -34,6 +34,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal import errors, request_guard, security, sessions
 
     request_guard.init_app(app)
+    from portal.auth import throttle
+
+    throttle.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     sessions.init_app(app)

@@ -24,6 +24,7 @@ from portal.auth.forms import (
     StaffLoginForm,
     TotpForm,
 )
+from portal.auth.throttle import throttle
 from portal.errors import DomainError
 from portal.extensions import db, limiter
 from portal.models import Person, StaffRole, StaffUser, utcnow
@@ -54,17 +55,34 @@ def start():
     )
 
 
+def _wait_message(seconds: int) -> str:
+    return _(
+        "För många felaktiga försök. Vänta %(seconds)s sekunder och försök igen.",
+        seconds=seconds,
+    )
+
+
 @bp.route("/staff", methods=["GET", "POST"])
-@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+@limiter.limit("20 per minute; 200 per hour", methods=["POST"])
 def staff_login():
-    """Step 1 for staff: e-mail and password."""
+    """Step 1 for staff: e-mail and password.
+
+    Limited per client address (Flask-Limiter) and per account (a progressive delay after
+    repeated wrong passwords, the same whether the account exists or not).
+    """
     form = StaffLoginForm()
     if form.validate_on_submit():
+        wait = throttle().wait_seconds("password", form.email.data)
+        if wait:
+            form.password.errors.append(_wait_message(wait))
+            return render_template("auth/staff_login.html", form=form), 429
         user = services.check_staff_password(form.email.data, form.password.data)
         if user is None:
             current_app.logger.info("staff sign-in refused")
+            throttle().failed("password", form.email.data)
             form.password.errors.append(_("Fel e-postadress eller lösenord."))
         else:
+            throttle().succeeded("password", form.email.data)
             session.clear()
             session[_PENDING] = user.id
             if user.totp_confirmed_at is None:
@@ -98,8 +116,15 @@ def totp():
         return redirect(url_for("auth.totp_enrol"))
     form = TotpForm()
     if form.validate_on_submit():
+        account = f"staff:{user.id}"
+        wait = throttle().wait_seconds("totp", account)
+        if wait:
+            form.code.errors.append(_wait_message(wait))
+            return render_template("auth/totp.html", form=form), 429
         if services.verify_totp(user, form.code.data):
+            throttle().succeeded("totp", account)
             return _finish_staff_login(user)
+        throttle().failed("totp", account)
         form.code.errors.append(_("Koden stämmer inte. Vänta på nästa kod och försök igen."))
     return render_template("auth/totp.html", form=form)
 
@@ -112,9 +137,15 @@ def totp_enrol():
     if user.totp_confirmed_at is not None:
         return redirect(url_for("auth.totp"))
     form = TotpForm()
-    if form.validate_on_submit():
+    account = f"staff:{user.id}"
+    wait = throttle().wait_seconds("totp", account) if form.validate_on_submit() else 0
+    if wait:
+        form.code.errors.append(_wait_message(wait))
+    elif form.validate_on_submit():
         if services.verify_totp(user, form.code.data):
+            throttle().succeeded("totp", account)
             return _finish_staff_login(user)
+        throttle().failed("totp", account)
         form.code.errors.append(_("Koden stämmer inte. Kontrollera att appen visar rätt konto."))
     qr = services.totp_qr_svg(user)
     db.session.commit()  # keep the new secret even though this GET renders a form
