@@ -278,6 +278,7 @@ def overview(
     page = max(page, 1)
     rows = db.session.execute(
         sa.select(
+            Person.id,
             Person.public_ref,
             Person.first_name,
             Person.last_name,
@@ -307,6 +308,14 @@ def overview(
         )
         for row in rows[:PAGE_SIZE]
     ]
+    # The list names people and their shortfall: a read of each listed person's case.
+    audit.record_people(
+        "list",
+        "compliance_result",
+        [row.id for row in rows[:PAGE_SIZE]],
+        object_ref=period.week or period.month,
+        why=f"reconciliation.index {status}",
+    )
     return found
 
 
