@@ -34,6 +34,7 @@ _TITLES = {
     413: _l("För stor att ta emot"),
     429: _l("För många försök"),
     500: _l("Något gick fel"),
+    503: _l("Tjänsten går inte att nå just nu"),
 }
 _TEXTS = {
     400: _l("Begäran kunde inte tolkas. Gå tillbaka och försök igen."),

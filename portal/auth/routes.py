@@ -25,7 +25,7 @@ from portal.auth.forms import (
     TotpForm,
 )
 from portal.auth.throttle import throttle
-from portal.errors import DomainError
+from portal.errors import DomainError, render_error
 from portal.extensions import db, limiter
 from portal.models import Person, StaffRole, StaffUser, utcnow
 from portal.request_guard import safe_next
@@ -168,6 +168,13 @@ def logout():
 
 
 def _oauth_client():
+    """The e-identification broker's OpenID Connect client.
+
+    Authorization code flow with PKCE (S256), state and nonce; Authlib checks the ID token's
+    signature against the broker's published keys, its issuer, audience, expiry and nonce.
+    The broker's published issuer must be the configured one (no mix-up with another).
+    Raises BrokerUnavailable when the broker cannot be reached or describes itself wrongly.
+    """
     from authlib.integrations.flask_client import OAuth
 
     oauth = current_app.extensions.get("portal_oauth")
@@ -180,10 +187,40 @@ def _oauth_client():
             client_secret=cfg["OIDC_CLIENT_SECRET"],
             server_metadata_url=cfg["OIDC_ISSUER"].rstrip("/")
             + "/.well-known/openid-configuration",
-            client_kwargs={"scope": cfg["OIDC_SCOPES"]},
+            client_kwargs={
+                "scope": cfg["OIDC_SCOPES"],
+                "code_challenge_method": "S256",
+                "timeout": cfg.get("OIDC_TIMEOUT_SECONDS", 10),
+            },
         )
         current_app.extensions["portal_oauth"] = oauth
-    return oauth.eid
+    client = oauth.eid
+    try:
+        metadata = client.load_server_metadata()
+    except Exception as exc:  # noqa: BLE001 - network, TLS or a broken document: unreachable
+        client.server_metadata = {}
+        raise BrokerUnavailable("metadata") from exc
+    expected = current_app.config["OIDC_ISSUER"].rstrip("/")
+    if str(metadata.get("issuer", "")).rstrip("/") != expected:
+        client.server_metadata = {}
+        raise BrokerUnavailable("issuer")
+    return client
+
+
+class BrokerUnavailable(Exception):
+    """The e-identification broker could not be reached or did not describe itself rightly."""
+
+
+def _broker_unavailable(reason: str):
+    current_app.logger.warning("e-identification broker unavailable (%s)", reason)
+    return render_error(
+        503,
+        "eid_unavailable",
+        _(
+            "Inloggning med e-legitimation går inte att nå just nu. Försök igen om en stund. "
+            "Om det inte fungerar, kontakta kommunen."
+        ),
+    )
 
 
 @bp.get("/eid")
@@ -192,17 +229,29 @@ def eid_login():
     """Send the applicant to the configured e-identification broker (BankID, Freja …)."""
     if not services.oidc_enabled():
         abort(404)
-    return _oauth_client().authorize_redirect(url_for("auth.eid_callback", _external=True))
+    try:
+        client = _oauth_client()
+        return client.authorize_redirect(url_for("auth.eid_callback", _external=True))
+    except BrokerUnavailable as exc:
+        return _broker_unavailable(str(exc))
 
 
 @bp.get("/eid/callback")
 @limiter.limit("20 per minute")
 def eid_callback():
-    """The broker returns here; the personnummer claim identifies the applicant."""
+    """The broker returns here; the personnummer claim identifies the applicant.
+
+    A state that this browser did not start (foreign or replayed), a wrong nonce, a token
+    not signed by the broker or not issued by it for this portal: all are refused alike.
+    """
     if not services.oidc_enabled():
         abort(404)
     try:
-        token = _oauth_client().authorize_access_token()
+        client = _oauth_client()
+    except BrokerUnavailable as exc:
+        return _broker_unavailable(str(exc))
+    try:
+        token = client.authorize_access_token()
     except Exception:  # noqa: BLE001 - any protocol failure is the same refusal to the user
         current_app.logger.warning("e-identification callback failed")
         flash(_("Inloggningen avbröts eller misslyckades. Försök igen."), "error")
