@@ -16,6 +16,7 @@ from flask_limiter.util import get_remote_address
 
 from checkin import codes, services
 from checkin.openapi import openapi_document
+from portal.access import device_token, public
 from portal.errors import DomainError
 from portal.extensions import csrf, db, limiter
 from portal.models import EventKind, EventStatus, utcnow
@@ -47,7 +48,7 @@ def device_required(view: Callable) -> Callable:
         g.device = services.authenticate_device(_bearer())
         return view(*args, **kwargs)
 
-    return wrapped
+    return device_token(wrapped)
 
 
 def _error(code: str, message: str, status: int, **extra):
@@ -109,6 +110,7 @@ def _outcome_json(outcome: services.ScanOutcome) -> dict:
 
 @api.get("/time")
 @limiter.limit("120 per minute", key_func=get_remote_address)
+@public("the server clock for device clocks (no data)")
 def server_time():
     """The server's clock, so kiosks and scanners can correct for their own."""
     now = utcnow()
@@ -117,6 +119,7 @@ def server_time():
 
 @api.post("/enrol")
 @limiter.limit("10 per minute; 50 per hour", key_func=get_remote_address)
+@public("exchanges a one-time enrolment code for a device token")
 def enrol():
     """Exchange a one-time enrolment code for the device token (shown only in this answer)."""
     data = _json_body()
@@ -143,6 +146,7 @@ def roster():
 
 @api.post("/scans")
 @limiter.limit("240 per minute", key_func=device_rate_key)
+@device_token
 def scan():
     """Record one online scan of a personal code (idempotent on event_id).
 
@@ -219,6 +223,7 @@ def kiosk_code():
 
 
 @api.get("/openapi.json")
+@public("the API description")
 def openapi():
     """The OpenAPI 3 description of this API."""
     return jsonify(openapi_document())

@@ -33,7 +33,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from portal import nav
-from portal.access import applicant_required
+from portal.access import applicant_required, public
 from portal.errors import DomainError, render_error
 from portal.extensions import db, limiter
 from portal.forms import (
@@ -190,6 +190,7 @@ def _labels() -> dict:
 
 @bp.get("/healthz")
 @limiter.exempt
+@public("the health check for load balancers (no personal data)")
 def healthz():
     """Liveness and database reachability, for load balancers and `make run`."""
     try:
@@ -203,6 +204,7 @@ def healthz():
 
 
 @bp.get("/")
+@public("the front door: sends each user to their start page")
 def index():
     """Send each visitor to their own start page."""
     if not current_user.is_authenticated:
@@ -231,6 +233,7 @@ def home():
 
 
 @bp.post("/language")
+@public("the language switch, for everyone")
 def set_language():
     """Switch the interface language (a form POST, so it carries a CSRF token)."""
     lang = request.form.get("lang", "")
@@ -241,6 +244,7 @@ def set_language():
 
 
 @bp.get("/tillganglighet")
+@public("the accessibility statement")
 def accessibility():
     """The accessibility statement required of public-sector websites."""
     return render_template("portal/accessibility.html")

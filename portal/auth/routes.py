@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from portal.access import public
 from portal.auth import services
 from portal.auth.forms import (
     DevNewApplicantForm,
@@ -44,6 +45,7 @@ def _home_for(user) -> str:
 
 
 @bp.get("/")
+@public("the sign-in page")
 def start():
     """Choose how to sign in."""
     if current_user.is_authenticated:
@@ -64,6 +66,7 @@ def _wait_message(seconds: int) -> str:
 
 @bp.route("/staff", methods=["GET", "POST"])
 @limiter.limit("20 per minute; 200 per hour", methods=["POST"])
+@public("staff sign-in")
 def staff_login():
     """Step 1 for staff: e-mail and password.
 
@@ -109,6 +112,7 @@ def _finish_staff_login(user: StaffUser):
 
 @bp.route("/staff/totp", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
+@public("staff sign-in, second step (checks its pending user)")
 def totp():
     """Step 2 for staff: the one-time code from the authenticator app."""
     user = _pending_user()
@@ -131,6 +135,7 @@ def totp():
 
 @bp.route("/staff/totp/enrol", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
+@public("staff sign-in, first second-factor enrolment (checks its pending user)")
 def totp_enrol():
     """First sign-in: show the secret as a QR code and confirm it with a first code."""
     user = _pending_user()
@@ -153,6 +158,7 @@ def totp_enrol():
 
 
 @bp.post("/logout")
+@public("signing out (a POST with a CSRF token)")
 def logout():
     """Sign out (a POST with a CSRF token, never a link)."""
     form = LogoutForm()
@@ -225,6 +231,7 @@ def _broker_unavailable(reason: str):
 
 @bp.get("/eid")
 @limiter.limit("20 per minute")
+@public("applicant sign-in with e-identification")
 def eid_login():
     """Send the applicant to the configured e-identification broker (BankID, Freja …)."""
     if not services.oidc_enabled():
@@ -238,6 +245,7 @@ def eid_login():
 
 @bp.get("/eid/callback")
 @limiter.limit("20 per minute")
+@public("the e-identification broker's return")
 def eid_callback():
     """The broker returns here; the personnummer claim identifies the applicant.
 
@@ -288,6 +296,7 @@ def _dev_only():
 
 
 @bp.get("/dev")
+@public("development sign-in stand-in (404 unless DEV_LOGIN)")
 def dev():
     """List the demo people; each button signs that person in. Development only."""
     _dev_only()
@@ -305,6 +314,7 @@ def dev():
 
 @bp.post("/dev/<ref>")
 @limiter.limit("60 per minute")
+@public("development sign-in stand-in (404 unless DEV_LOGIN)")
 def dev_sign_in(ref: str):
     """Sign in as one demo person (CSRF-protected)."""
     _dev_only()
@@ -318,6 +328,7 @@ def dev_sign_in(ref: str):
 
 @bp.post("/dev/new")
 @limiter.limit("30 per minute")
+@public("development sign-in stand-in (404 unless DEV_LOGIN)")
 def dev_new():
     """Sign in with any valid personnummer, as a broker would; creates a new applicant."""
     _dev_only()
