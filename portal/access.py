@@ -190,3 +190,43 @@ def person_at_sites(person_id: int, site_ids: set[int]) -> bool:
         db.session.scalar(sa.select(sa.exists(enrolled)))
         or db.session.scalar(sa.select(sa.exists(planned)))
     )
+
+
+# --- Scoped queries: the conditions services filter people by -------------------------------
+
+
+def case_scope(user: StaffUser) -> sa.ColumnElement[bool]:
+    """The people whose cases ``user`` handles, as a condition on Person: a caseworker's own
+    unit; nobody for anyone else (nor for a caseworker without a unit)."""
+    if user.role == StaffRole.CASEWORKER and user.unit_id is not None:
+        return Person.unit_id == user.unit_id
+    return sa.false()
+
+
+def reconciliation_scope(user: StaffUser) -> sa.ColumnElement[bool]:
+    """The people whose reconciliation results ``user`` may count: a caseworker's unit, an
+    auditor's municipality. Raises DomainError('no_unit' or 'forbidden', 403) otherwise."""
+    from portal.errors import DomainError
+
+    if user.role == StaffRole.CASEWORKER:
+        if user.unit_id is None:
+            raise DomainError("no_unit", "the caseworker belongs to no unit", status=403)
+        return Person.unit_id == user.unit_id
+    if user.role == StaffRole.AUDITOR:
+        return Person.municipality_id == user.municipality_id
+    raise DomainError("forbidden", "no access to reconciliation", status=403)
+
+
+def sees_names(user: StaffUser) -> bool:
+    """Whether ``user`` sees who is behind a figure (caseworkers), not only counts (auditors)."""
+    return user.role == StaffRole.CASEWORKER
+
+
+def can_edit_catalogue(user: StaffUser) -> bool:
+    """Administrators edit sites, activities and sessions; others read the catalogue."""
+    return user.role == StaffRole.ADMINISTRATOR
+
+
+def enrols_people(user: StaffUser) -> bool:
+    """Caseworkers enrol the people of their unit in activities."""
+    return user.role == StaffRole.CASEWORKER
