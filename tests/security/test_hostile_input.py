@@ -163,3 +163,15 @@ def test_page_number_is_clamped(app):
         assert page_number() == 7
     with app.test_request_context("/?page=x"):
         assert page_number() == 1
+
+
+def test_api_errors_follow_accept_language(client):
+    body = "[" * 1000 + "]" * 1000
+    resp = client.post(
+        "/api/checkin/v1/enrol",
+        data=body,
+        content_type="application/json",
+        headers={"Accept-Language": "en-GB,en;q=0.9"},
+    )
+    assert resp.status_code == 400
+    assert resp.get_json()["message"] == "The request is nested too deeply."
