@@ -118,7 +118,11 @@ def server_time():
 
 
 @api.post("/enrol")
-@limiter.limit("10 per minute; 50 per hour", key_func=get_remote_address)
+@limiter.limit(
+    "10 per minute; 50 per hour",
+    key_func=get_remote_address,
+    deduct_when=lambda response: response.status_code >= 400,
+)
 @public("exchanges a one-time enrolment code for a device token")
 def enrol():
     """Exchange a one-time enrolment code for the device token (shown only in this answer)."""

@@ -150,3 +150,29 @@ class TestWithoutProxies:
         assert codes == {400}
         assert one.get(url).status_code == 429
         assert two.get(url).status_code == 400  # same address, another person
+
+
+class TestDeviceEnrolment:
+    @pytest.fixture
+    def app_config(self, app_config):
+        return {**app_config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"}
+
+    def test_a_site_enrolling_many_devices_is_not_locked_out(self, app, client, world):
+        """Only refused codes count: twelve tablets of one site behind one address enrol."""
+        from checkin import services as checkin_services
+        from portal.extensions import db
+
+        with app.test_request_context():
+            codes = [
+                checkin_services.create_device(world.admin, world.site_a, f"Platta {i}")[1]
+                for i in range(12)
+            ]
+        db.session.commit()
+        for code in codes:
+            assert client.post("/api/checkin/v1/enrol", json={"code": code}).status_code == 201
+        # Guessing codes is still limited: ten refusals, then 429.
+        wrong = [
+            client.post("/api/checkin/v1/enrol", json={"code": "WRONG-CODE-XXXX"}).status_code
+            for _ in range(11)
+        ]
+        assert wrong == [400] * 10 + [429]
