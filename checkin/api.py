@@ -16,9 +16,11 @@ from flask_limiter.util import get_remote_address
 
 from checkin import codes, retry, services, validation, wording
 from checkin.openapi import openapi_document
+from portal.access import device_token, public
 from portal.errors import DomainError
 from portal.extensions import csrf, db, limiter
 from portal.models import EventKind, EventStatus, utcnow
+from portal.request_guard import request_json
 
 #: The device API authenticates with a device token, not a browser session, so it is exempt
 #: from the cookie-based CSRF check.
@@ -46,7 +48,7 @@ def device_required(view: Callable) -> Callable:
         g.device = services.authenticate_device(_bearer())
         return view(*args, **kwargs)
 
-    return wrapped
+    return device_token(wrapped)
 
 
 def _error(code: str, message: str, status: int, **extra):
@@ -65,7 +67,10 @@ def _rate_limited(error):
 
 
 def _json_body() -> dict:
-    """The request's JSON object, after checking its size and nesting (validation)."""
+    """The request's JSON object: the app-wide depth guard first (json_too_deep), then the
+    device API's own limits of size and nesting (invalid_request, field body), all before the
+    body is parsed."""
+    request_json()  # refuses absurd nesting before parsing (portal.request_guard)
     validation.check_body(request.get_data(cache=True))
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
@@ -118,6 +123,7 @@ def _outcome_json(outcome: services.ScanOutcome) -> dict:
 
 @api.get("/time")
 @limiter.limit("120 per minute", key_func=get_remote_address)
+@public("the server clock for device clocks (no data)")
 def server_time():
     """The server's clock, so kiosks and scanners can correct for their own."""
     now = utcnow()
@@ -125,7 +131,12 @@ def server_time():
 
 
 @api.post("/enrol")
-@limiter.limit("10 per minute; 50 per hour", key_func=get_remote_address)
+@limiter.limit(
+    "10 per minute; 50 per hour",
+    key_func=get_remote_address,
+    deduct_when=lambda response: response.status_code >= 400,
+)
+@public("exchanges a one-time enrolment code for a device token")
 def enrol():
     """Exchange a one-time enrolment code for the device token (shown only in this answer)."""
     data = _json_body()
@@ -152,6 +163,7 @@ def roster():
 
 @api.post("/scans")
 @limiter.limit("240 per minute", key_func=device_rate_key)
+@device_token
 def scan():
     """Record one online scan of a personal code (idempotent on event_id).
 
@@ -226,6 +238,7 @@ def kiosk_code():
 
 
 @api.get("/openapi.json")
+@public("the API description")
 def openapi():
     """The OpenAPI 3 description of this API."""
     return jsonify(openapi_document())

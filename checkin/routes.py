@@ -41,7 +41,13 @@ from checkin.forms import (
     SelfScanForm,
 )
 from portal import audit, nav
-from portal.access import applicant_required, is_applicant, site_or_404, staff_required
+from portal.access import (
+    applicant_required,
+    is_applicant,
+    public,
+    site_or_404,
+    staff_required,
+)
 from portal.errors import DomainError
 from portal.extensions import db, limiter
 from portal.i18n import STOCKHOLM, local_today
@@ -347,24 +353,28 @@ def signing_keys():
 
 
 @bp.get("/registrera-enhet")
+@public("a device page: the JavaScript app authenticates with its device token")
 def enrol():
     """Enrol this browser as a scanner or kiosk with a one-time code."""
     return render_template("checkin/enrol.html")
 
 
 @bp.get("/skanner")
+@public("a device page: the JavaScript app authenticates with its device token")
 def scanner():
     """The scanner: camera and keyboard-wedge scanning, entry/exit mode, offline queue."""
     return render_template("checkin/scanner.html")
 
 
 @bp.get("/skarm")
+@public("a device page: the JavaScript app authenticates with its device token")
 def kiosk():
     """The kiosk: the site's rotating self check-in code, full screen."""
     return render_template("checkin/kiosk.html")
 
 
 @bp.get("/sw.js")
+@public("the device pages' service worker script")
 def service_worker():
     """The service worker, served from /checkin/ so that its scope covers the scanner."""
     response = send_from_directory(bp.static_folder, "sw.js", mimetype="text/javascript")
@@ -373,6 +383,7 @@ def service_worker():
 
 
 @bp.get("/vendor/<name>")
+@public("the device pages' script libraries")
 def vendor(name: str):
     """The barcode-detector polyfill and its ZXing WebAssembly, from the npm lock file."""
     if name not in VENDOR_FILES:
@@ -444,6 +455,7 @@ def replace_card():
 
 @bp.get("/s/<site_ref>/<int:slot>/<mac>")
 @limiter.limit("60 per minute")
+@public("a site's rotating code: applicants check in, others are sent to sign in")
 def self_scan(site_ref: str, slot: int, mac: str):
     """A phone camera opened a site's rotating code: check in (or out) at once.
 

@@ -29,10 +29,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
-    from portal import errors, security
+    from portal import errors, request_guard, security, sessions
 
+    request_guard.init_app(app)
+    from portal.auth import throttle
+
+    throttle.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    sessions.init_app(app)
     app.before_request(_fresh_request_state)
     _configure_logging(app)
     return app

@@ -36,3 +36,18 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def record_people(
+    action: str,
+    object_type: str,
+    person_ids: list[int],
+    *,
+    object_ref: str | None = None,
+    why: str = "",
+    actor: StaffUser | None = None,
+) -> None:
+    """One audit row per person shown in a list (a list of named people is a read of each)."""
+    for person_id in dict.fromkeys(person_ids):
+        entry = record(action, object_type, object_ref=object_ref, why=why, actor=actor)
+        entry.person_id = person_id

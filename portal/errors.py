@@ -31,16 +31,17 @@ _TITLES = {
     403: _l("Du har inte behörighet"),
     404: _l("Sidan finns inte"),
     405: _l("Metoden är inte tillåten"),
-    413: _l("Filen är för stor"),
+    413: _l("För stor att ta emot"),
     429: _l("För många försök"),
     500: _l("Något gick fel"),
+    503: _l("Tjänsten går inte att nå just nu"),
 }
 _TEXTS = {
     400: _l("Begäran kunde inte tolkas. Gå tillbaka och försök igen."),
     403: _l("Du har inte behörighet att se den här sidan."),
     404: _l("Vi hittar inte sidan du söker. Kontrollera adressen eller gå till startsidan."),
     405: _l("Det går inte att göra så här på den här sidan."),
-    413: _l("Filen är för stor. Välj en mindre fil."),
+    413: _l("Det du skickade är för stort. Välj en mindre fil eller korta texten."),
     429: _l("Du har försökt för många gånger. Vänta en stund och försök igen."),
     500: _l("Något gick fel hos oss. Ingenting av det du skickade har sparats. Försök igen."),
 }
@@ -60,11 +61,34 @@ def render_error(status: int, code: str | None = None, message: str | None = Non
     ), status
 
 
+def forget_request_body() -> None:
+    """Make the current request look bodiless (empty form, files, data and JSON), without
+    reading what the client sent."""
+    import io
+
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    cache = request.__dict__
+    cache["stream"] = io.BytesIO()
+    cache["form"] = ImmutableMultiDict()
+    cache["files"] = ImmutableMultiDict()
+    request._cached_data = b""
+    request._cached_json = (None, None)
+
+
 def init_app(app: Flask) -> None:
     """Register handlers so that every error has a clear page and no stack trace leaks."""
 
-    for status in (400, 403, 404, 405, 413, 429):
+    for status in (400, 403, 404, 405, 429):
         app.register_error_handler(status, lambda e, s=status: render_error(s))
+
+    @app.errorhandler(413)
+    def _too_large(e):
+        # The body was refused unread. Rendering the page builds forms (the sign-out and
+        # language forms), which would read request.form and raise 413 again: the request
+        # is given an empty body first.
+        forget_request_body()
+        return render_error(413)
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

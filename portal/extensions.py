@@ -16,8 +16,24 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def user_or_address() -> str:
+    """Default rate-limit key: the signed-in user, else the client's address.
+
+    A limit on what a signed-in person does (self check-in, uploads, codes) is theirs alone,
+    not shared by everyone behind one address; the address is the client's own when
+    ``TRUSTED_PROXIES`` describes the proxies in front (werkzeug's ProxyFix).
+    """
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated:
+        return "user:" + str(current_user.get_id())
+    return "ip:" + get_remote_address()
+
+
 #: Limits are stored in RATELIMIT_STORAGE_URI (Redis in production) so they hold across workers.
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter = Limiter(key_func=user_or_address, default_limits=[])
 
 
 def json_text(value: object) -> str:

@@ -23,7 +23,12 @@ def select_locale() -> Locale:
     config = current_app.config
     if not request.cookies and "_login_user" not in g:
         # No session or remember cookie and no one signed in during this request (a device
-        # calling the check-in API): there is no choice to look up.
+        # calling the check-in API): there is no choice to look up. An API client may ask
+        # for its language with Accept-Language (its error messages are then in it).
+        if request.path.startswith("/api/"):
+            asked = request.accept_languages.best_match(config["LANGUAGES"])
+            if asked:
+                return _locale(asked)
         return _locale(config["BABEL_DEFAULT_LOCALE"])
     languages = config["LANGUAGES"]
     chosen = session.get("lang")

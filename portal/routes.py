@@ -33,7 +33,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from portal import nav
-from portal.access import applicant_required
+from portal.access import applicant_required, public
 from portal.errors import DomainError, render_error
 from portal.extensions import db, limiter
 from portal.formatting import duration
@@ -55,6 +55,7 @@ from portal.forms import (
 )
 from portal.i18n import local_today, to_local
 from portal.models import ApplicationState, ItemCategory, utcnow
+from portal.request_guard import safe_next
 from portal.services import (
     absences,
     applications,
@@ -190,6 +191,7 @@ def _labels() -> dict:
 
 @bp.get("/healthz")
 @limiter.exempt
+@public("the health check for load balancers (no personal data)")
 def healthz():
     """Liveness and database reachability, for load balancers and `make run`."""
     try:
@@ -203,6 +205,7 @@ def healthz():
 
 
 @bp.get("/")
+@public("the front door: sends each user to their start page")
 def index():
     """Send each visitor to their own start page."""
     if not current_user.is_authenticated:
@@ -231,19 +234,18 @@ def home():
 
 
 @bp.post("/language")
+@public("the language switch, for everyone")
 def set_language():
     """Switch the interface language (a form POST, so it carries a CSRF token)."""
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    target = request.form.get("next", "/")
-    # Only local paths: never an open redirect.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = "/"
-    return redirect(target)
+    # Only same-site paths: never an open redirect.
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.get("/tillganglighet")
+@public("the accessibility statement")
 def accessibility():
     """The accessibility statement required of public-sector websites."""
     return render_template("portal/accessibility.html")

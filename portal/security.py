@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.extensions import db
 
@@ -31,6 +32,13 @@ class CookieSessions(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     """Attach headers to every response and end every request's transaction once."""
     app.session_interface = CookieSessions()
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        # Behind N reverse proxies: the client address (rate limits, logs), scheme and host
+        # come from the last N X-Forwarded-* entries; anything a client adds before is ignored.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
 
     always = [
         ("X-Content-Type-Options", "nosniff"),

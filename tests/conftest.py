@@ -133,8 +133,17 @@ def _empty_tables(db) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
         else:
+            # SQLite has no TRUNCATE: the append-only triggers (0004_security) are lifted
+            # for the emptying and put back as they were.
+            guards = conn.execute(
+                sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            ).all()
+            for name, _sql in guards:
+                conn.execute(sa.text(f'DROP TRIGGER "{name}"'))
             for name in tables:
                 conn.execute(sa.text(f"DELETE FROM {name}"))
+            for _name, sql in guards:
+                conn.execute(sa.text(sql))
 
 
 @pytest.fixture

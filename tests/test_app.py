@@ -4,6 +4,8 @@ import pytest
 
 from portal.config import ConfigError, load_config
 
+STRONG = "5f0c2a9e71d84b3c8e6a1f47d2b09c35e8a7146b2d9f3c0e"
+
 
 def test_healthz_reports_database(client):
     resp = client.get("/healthz")
@@ -39,15 +41,16 @@ def test_api_errors_are_json_with_a_code(client):
     [
         ({"SECRET_KEY": "", "DATABASE_URL": "postgresql://x/y"}, "SECRET_KEY"),
         ({"SECRET_KEY": "dev", "DATABASE_URL": "postgresql://x/y"}, "SECRET_KEY"),
-        ({"SECRET_KEY": "x" * 40, "DATABASE_URL": ""}, "DATABASE_URL"),
+        ({"SECRET_KEY": STRONG, "DATABASE_URL": ""}, "DATABASE_URL"),
         (
-            {"SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql://x/y", "DEV_LOGIN": "1"},
+            {"SECRET_KEY": STRONG, "DATABASE_URL": "postgresql://x/y", "DEV_LOGIN": "1"},
             "DEV_LOGIN",
         ),
     ],
 )
 def test_production_refuses_unsafe_configuration(monkeypatch, tmp_path, env, message):
     monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     for key in ("SECRET_KEY", "DATABASE_URL", "DEV_LOGIN"):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
@@ -58,8 +61,9 @@ def test_production_refuses_unsafe_configuration(monkeypatch, tmp_path, env, mes
 
 def test_production_config_hardens_cookies_and_disables_dev_login(monkeypatch, tmp_path):
     monkeypatch.setenv("PORTAL_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("SECRET_KEY", STRONG)
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@db/portal")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     monkeypatch.delenv("DEV_LOGIN", raising=False)
     cfg = load_config(str(tmp_path))
     assert cfg["SESSION_COOKIE_SECURE"] and cfg["SESSION_COOKIE_HTTPONLY"]

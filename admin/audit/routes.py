@@ -10,6 +10,7 @@ from admin.audit.forms import AuditSearchForm
 from portal import nav
 from portal.access import staff_required
 from portal.models import StaffRole
+from portal.request_guard import page_number
 
 bp = Blueprint("audit", __name__, template_folder="templates")
 
@@ -21,7 +22,7 @@ nav.register(str(StaffRole.ADMINISTRATOR), "audit.index", _l("Granskningslogg"))
 def index():
     """Search who read or changed which case, when and why."""
     form = AuditSearchForm(request.args)
-    rows, has_more, page = [], False, request.args.get("page", 1, type=int) or 1
+    rows, has_more, page = [], False, page_number()
     if form.validate():
         rows, has_more = services.search(
             actor=form.actor.data,

@@ -23,7 +23,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from admin.casework import forms, sanctions, services, support
-from portal import nav
+from portal import audit, nav
 from portal.access import case_person_or_404, staff_required
 from portal.errors import DomainError
 from portal.models import (
@@ -71,6 +71,11 @@ def _field_error(form, error: DomainError, fields: dict[str, str]) -> None:
 def _not_found(error: DomainError) -> None:
     if error.status == 404:
         abort(404)
+
+
+def _audit_form_read(person, object_type: str, object_ref: str | None = None) -> None:
+    """A form page that shows a person's case data is a read of the case (audited, A10)."""
+    audit.record("read", object_type, person=person, object_ref=object_ref)
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,6 +213,7 @@ def new_assessment(ref: str):
         )
         flash(_("Bedömningen är sparad."), "success")
         return redirect(url_for(".assessment", ref=ref))
+    _audit_form_read(person, "assessment")
     return render_template("casework/assessment_form.html", form=form, person=person)
 
 
@@ -233,6 +239,7 @@ def new_status(ref: str):
             _field_error(form, error, {"dates_ordered": "to_date"})
     extra = services.settings_for(person.municipality_id).extra_exemptions or []
     labels = [str(forms.STATUS_LABELS.get(kind, kind)) for kind in extra]
+    _audit_form_read(person, "person_status")
     return render_template(
         "casework/status_form.html", form=form, person=person, extra_exemptions=labels
     )
@@ -256,6 +263,7 @@ def end_status(ref: str, status_id: int):
             return redirect(url_for(".assessment", ref=ref))
         except DomainError as error:
             _field_error(form, error, {"dates_ordered": "to_date", "already_ended": "to_date"})
+    _audit_form_read(person, "person_status", str(status_id))
     return render_template(
         "casework/end_form.html", form=form, person=person, status=row, external=None
     )
@@ -282,6 +290,7 @@ def new_external(ref: str):
             return redirect(url_for(".assessment", ref=ref))
         except DomainError as error:
             _field_error(form, error, {"dates_ordered": "to_date", "hours_range": "hours_per_week"})
+    _audit_form_read(person, "external_occupation")
     return render_template("casework/external_form.html", form=form, person=person)
 
 
@@ -303,6 +312,7 @@ def end_external(ref: str, external_id: int):
             return redirect(url_for(".assessment", ref=ref))
         except DomainError as error:
             _field_error(form, error, {"dates_ordered": "to_date", "already_ended": "to_date"})
+    _audit_form_read(person, "external_occupation", str(external_id))
     return render_template(
         "casework/end_form.html", form=form, person=person, status=None, external=row
     )
@@ -435,6 +445,7 @@ def declined(ref: str, month: str):
             return redirect(url_for(".support", ref=ref, month=month))
         except DomainError as error:
             _field_error(form, error, {"activity_unknown": "activity"})
+    _audit_form_read(person, "declined_offer", month)
     return render_template("casework/declined_form.html", form=form, person=person, month=month)
 
 
@@ -493,6 +504,7 @@ def sanction(ref: str, month: str):
             )
             flash(_("Beslutet är sparat. Personen kan läsa beslutet i portalen."), "success")
             return redirect(url_for(".support", ref=ref, month=month))
+    _audit_form_read(person, "sanction_decision", month)
     return render_template(
         "casework/sanction_form.html",
         form=form,
@@ -530,6 +542,7 @@ def notice(ref: str, month: str):
             _not_found(error)
             flash(str(error.message), "error")
     state = sanctions.sanction_state(person, month)
+    _audit_form_read(person, "decision_notice", month)
     return render_template(
         "casework/notice_form.html",
         form=form,

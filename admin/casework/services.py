@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from admin.casework import rules
 from admin.casework.rules import NO_TIMER, Timer
-from portal import audit
+from portal import access, audit
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.i18n import STOCKHOLM, local_today
@@ -356,7 +356,7 @@ def application_queue(user: StaffUser, filter_: str = "open", now: datetime | No
         db.session.execute(
             sa.select(Application.state, sa.func.count())
             .join(Person, Application.person_id == Person.id)
-            .where(Person.unit_id == user.unit_id)
+            .where(access.case_scope(user))
             .group_by(Application.state)
         ).all()
     )
@@ -411,7 +411,7 @@ def caseworker_counts(user: StaffUser, now: datetime | None = None) -> dict[str,
             .select_from(AbsenceReport)
             .join(Person, AbsenceReport.person_id == Person.id)
             .where(
-                Person.unit_id == user.unit_id,
+                access.case_scope(user),
                 AbsenceReport.decision == AbsenceDecision.PENDING,
             )
         ),
@@ -429,7 +429,7 @@ def _case_application(user: StaffUser, ref: str) -> Application:
         .join(Person, Application.person_id == Person.id)
         .where(
             Application.public_ref == ref,
-            Person.unit_id == user.unit_id,
+            access.case_scope(user),
             Application.state != ApplicationState.DRAFT,
         )
     )
@@ -805,7 +805,7 @@ def waiting_absences(user: StaffUser) -> tuple[list[AbsenceRow], bool]:
         sa.select(AbsenceReport, Person)
         .join(Person, AbsenceReport.person_id == Person.id)
         .where(
-            Person.unit_id == user.unit_id,
+            access.case_scope(user),
             AbsenceReport.decision == AbsenceDecision.PENDING,
         )
         .order_by(AbsenceReport.created_at, AbsenceReport.id)
@@ -821,7 +821,7 @@ def _case_absence(user: StaffUser, ref: str) -> AbsenceReport:
     report = db.session.scalar(
         sa.select(AbsenceReport)
         .join(Person, AbsenceReport.person_id == Person.id)
-        .where(AbsenceReport.public_ref == ref, Person.unit_id == user.unit_id)
+        .where(AbsenceReport.public_ref == ref, access.case_scope(user))
     )
     if report is None or user.unit_id is None:
         raise refusal("not_found", 404)
@@ -893,7 +893,7 @@ def search_people(user: StaffUser, query: str) -> SearchResult:
     from portal.personnummer import InvalidPersonnummer, parse
 
     query = (query or "").strip()
-    base = sa.select(Person).where(Person.unit_id == user.unit_id)
+    base = sa.select(Person).where(access.case_scope(user))
     try:
         pnr = parse(query, local_today())
         by_pnr = True

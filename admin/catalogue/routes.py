@@ -28,7 +28,13 @@ from admin.catalogue.forms import (
     SiteForm,
 )
 from portal import audit, nav
-from portal.access import case_person_or_404, staff_required
+from portal.access import (
+    can_edit_catalogue,
+    can_handle_case,
+    case_person_or_404,
+    enrols_people,
+    staff_required,
+)
 from portal.errors import DomainError
 from portal.i18n import local_today
 from portal.models import ActivityType, EnrolmentStatus, StaffRole
@@ -113,7 +119,7 @@ def index():
         chosen_site=site,
         type_labels=ACTIVITY_TYPE_LABELS,
         today=local_today(),
-        can_edit=current_user.role == ADMIN,
+        can_edit=can_edit_catalogue(current_user),
     )
 
 
@@ -124,7 +130,7 @@ def sites():
     return render_template(
         "catalogue/sites.html",
         sites=services.list_sites(current_user.municipality_id),
-        can_edit=current_user.role == ADMIN,
+        can_edit=can_edit_catalogue(current_user),
     )
 
 
@@ -144,13 +150,13 @@ def _render_activity(act, session_form=None, enrol_form=None):
     own, others = [], {EnrolmentStatus.ENROLLED: 0, EnrolmentStatus.WAITING: 0}
     for e in enrolments:
         # Names only to the caseworkers of the person's unit; everyone else gets counts.
-        if current_user.role == CASEWORKER and e.person.unit_id == current_user.unit_id:
+        if can_handle_case(current_user, e.person):
             own.append((e, services.queue_position(e)))
         else:
             others[e.status] += 1
     for e, _position in own:
         audit.record("read", "enrolment", person=e.person, object_ref=act.public_ref)
-    if current_user.role == CASEWORKER and enrol_form is None:
+    if enrols_people(current_user) and enrol_form is None:
         enrol_form = _enrol_form(today)
     return render_template(
         "catalogue/activity.html",
@@ -161,11 +167,11 @@ def _render_activity(act, session_form=None, enrol_form=None):
         next_from=weeks[0].monday + timedelta(weeks=4),
         own=own,
         others=others,
-        session_form=session_form or (SessionForm() if current_user.role == ADMIN else None),
+        session_form=session_form or (SessionForm() if can_edit_catalogue(current_user) else None),
         end_session_form=EndSessionForm(),
         enrol_form=enrol_form,
         end_enrolment_form=EndEnrolmentForm(),
-        can_edit=current_user.role == ADMIN,
+        can_edit=can_edit_catalogue(current_user),
         today=today,
     )
 

@@ -21,6 +21,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.i18n import local_today
 from portal.models import ActivityType, EnrolmentStatus, StaffRole
+from portal.request_guard import page_number
 
 bp = Blueprint("plans", __name__, template_folder="templates")
 
@@ -34,7 +35,7 @@ nav.register(str(CASEWORKER), "plans.index", _l("Planer"))
 @staff_required(CASEWORKER)
 def index():
     """The unit's people with their newest plan version and follow-up date."""
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number()
     rows, total = services.unit_people_with_plans(current_user.unit_id, page, PER_PAGE)
     for person, _version in rows:
         audit.record("read", "plan", person=person)

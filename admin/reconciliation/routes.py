@@ -22,6 +22,7 @@ from portal.access import case_person_or_404, staff_required
 from portal.errors import DomainError
 from portal.i18n import local_today
 from portal.models import StaffRole
+from portal.request_guard import page_number
 
 bp = Blueprint("reconciliation", __name__, template_folder="templates")
 
@@ -71,7 +72,7 @@ def index():
                 current_user,
                 period,
                 status=request.args.get("status"),
-                page=request.args.get("page", 1, type=int) or 1,
+                page=page_number(),
                 unit_id=form.chosen("unit"),
                 site_id=form.chosen("site"),
             )

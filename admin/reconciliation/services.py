@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from portal import audit
+from portal import access, audit
 from portal.attendance import EventFact, Visit, derive_visits
 from portal.compliance.commands import yesterday
 from portal.compliance.reconcile import (
@@ -124,19 +124,13 @@ def period_of(month: str | None, week: str | None = None) -> Period:
 
 
 def _scope(user: StaffUser) -> sa.ColumnElement[bool]:
-    """The people whose results the user may count: a caseworker's unit, an auditor's kommun."""
-    if user.role == StaffRole.CASEWORKER:
-        if user.unit_id is None:
-            raise DomainError("no_unit", "the caseworker belongs to no unit", status=403)
-        return Person.unit_id == user.unit_id
-    if user.role == StaffRole.AUDITOR:
-        return Person.municipality_id == user.municipality_id
-    raise DomainError("forbidden", "no access to reconciliation", status=403)
+    """The people whose results the user may count (portal.access.reconciliation_scope)."""
+    return access.reconciliation_scope(user)
 
 
 def shows_names(user: StaffUser) -> bool:
     """Only caseworkers see who is behind a figure; auditors see aggregates."""
-    return user.role == StaffRole.CASEWORKER
+    return access.sees_names(user)
 
 
 @dataclass
@@ -278,6 +272,7 @@ def overview(
     page = max(page, 1)
     rows = db.session.execute(
         sa.select(
+            Person.id,
             Person.public_ref,
             Person.first_name,
             Person.last_name,
@@ -307,6 +302,14 @@ def overview(
         )
         for row in rows[:PAGE_SIZE]
     ]
+    # The list names people and their shortfall: a read of each listed person's case.
+    audit.record_people(
+        "list",
+        "compliance_result",
+        [row.id for row in rows[:PAGE_SIZE]],
+        object_ref=period.week or period.month,
+        why=f"reconciliation.index {status}",
+    )
     return found
 
 

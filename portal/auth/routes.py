@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from portal.access import public
 from portal.auth import services
 from portal.auth.forms import (
     DevNewApplicantForm,
@@ -24,9 +25,11 @@ from portal.auth.forms import (
     StaffLoginForm,
     TotpForm,
 )
-from portal.errors import DomainError
+from portal.auth.throttle import throttle
+from portal.errors import DomainError, render_error
 from portal.extensions import db, limiter
 from portal.models import Person, StaffRole, StaffUser, utcnow
+from portal.request_guard import safe_next
 
 bp = Blueprint("auth", __name__, template_folder="../templates")
 
@@ -42,6 +45,7 @@ def _home_for(user) -> str:
 
 
 @bp.get("/")
+@public("the sign-in page")
 def start():
     """Choose how to sign in."""
     if current_user.is_authenticated:
@@ -53,17 +57,35 @@ def start():
     )
 
 
+def _wait_message(seconds: int) -> str:
+    return _(
+        "För många felaktiga försök. Vänta %(seconds)s sekunder och försök igen.",
+        seconds=seconds,
+    )
+
+
 @bp.route("/staff", methods=["GET", "POST"])
-@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+@limiter.limit("20 per minute; 200 per hour", methods=["POST"])
+@public("staff sign-in")
 def staff_login():
-    """Step 1 for staff: e-mail and password."""
+    """Step 1 for staff: e-mail and password.
+
+    Limited per client address (Flask-Limiter) and per account (a progressive delay after
+    repeated wrong passwords, the same whether the account exists or not).
+    """
     form = StaffLoginForm()
     if form.validate_on_submit():
+        wait = throttle().wait_seconds("password", form.email.data)
+        if wait:
+            form.password.errors.append(_wait_message(wait))
+            return render_template("auth/staff_login.html", form=form), 429
         user = services.check_staff_password(form.email.data, form.password.data)
         if user is None:
             current_app.logger.info("staff sign-in refused")
+            throttle().failed("password", form.email.data)
             form.password.errors.append(_("Fel e-postadress eller lösenord."))
         else:
+            throttle().succeeded("password", form.email.data)
             session.clear()
             session[_PENDING] = user.id
             if user.totp_confirmed_at is None:
@@ -90,6 +112,7 @@ def _finish_staff_login(user: StaffUser):
 
 @bp.route("/staff/totp", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
+@public("staff sign-in, second step (checks its pending user)")
 def totp():
     """Step 2 for staff: the one-time code from the authenticator app."""
     user = _pending_user()
@@ -97,23 +120,37 @@ def totp():
         return redirect(url_for("auth.totp_enrol"))
     form = TotpForm()
     if form.validate_on_submit():
+        account = f"staff:{user.id}"
+        wait = throttle().wait_seconds("totp", account)
+        if wait:
+            form.code.errors.append(_wait_message(wait))
+            return render_template("auth/totp.html", form=form), 429
         if services.verify_totp(user, form.code.data):
+            throttle().succeeded("totp", account)
             return _finish_staff_login(user)
+        throttle().failed("totp", account)
         form.code.errors.append(_("Koden stämmer inte. Vänta på nästa kod och försök igen."))
     return render_template("auth/totp.html", form=form)
 
 
 @bp.route("/staff/totp/enrol", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
+@public("staff sign-in, first second-factor enrolment (checks its pending user)")
 def totp_enrol():
     """First sign-in: show the secret as a QR code and confirm it with a first code."""
     user = _pending_user()
     if user.totp_confirmed_at is not None:
         return redirect(url_for("auth.totp"))
     form = TotpForm()
-    if form.validate_on_submit():
+    account = f"staff:{user.id}"
+    wait = throttle().wait_seconds("totp", account) if form.validate_on_submit() else 0
+    if wait:
+        form.code.errors.append(_wait_message(wait))
+    elif form.validate_on_submit():
         if services.verify_totp(user, form.code.data):
+            throttle().succeeded("totp", account)
             return _finish_staff_login(user)
+        throttle().failed("totp", account)
         form.code.errors.append(_("Koden stämmer inte. Kontrollera att appen visar rätt konto."))
     qr = services.totp_qr_svg(user)
     db.session.commit()  # keep the new secret even though this GET renders a form
@@ -121,12 +158,13 @@ def totp_enrol():
 
 
 @bp.post("/logout")
+@public("signing out (a POST with a CSRF token)")
 def logout():
     """Sign out (a POST with a CSRF token, never a link)."""
     form = LogoutForm()
     if not form.validate_on_submit():
         abort(400)
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and current_user.get_id() == session.get("_user_id"):
         # Server side too: a copy of this session's cookie no longer signs anyone in.
         services.end_sessions(current_user._get_current_object())
     logout_user()
@@ -139,6 +177,13 @@ def logout():
 
 
 def _oauth_client():
+    """The e-identification broker's OpenID Connect client.
+
+    Authorization code flow with PKCE (S256), state and nonce; Authlib checks the ID token's
+    signature against the broker's published keys, its issuer, audience, expiry and nonce.
+    The broker's published issuer must be the configured one (no mix-up with another).
+    Raises BrokerUnavailable when the broker cannot be reached or describes itself wrongly.
+    """
     from authlib.integrations.flask_client import OAuth
 
     oauth = current_app.extensions.get("portal_oauth")
@@ -151,29 +196,73 @@ def _oauth_client():
             client_secret=cfg["OIDC_CLIENT_SECRET"],
             server_metadata_url=cfg["OIDC_ISSUER"].rstrip("/")
             + "/.well-known/openid-configuration",
-            client_kwargs={"scope": cfg["OIDC_SCOPES"]},
+            client_kwargs={
+                "scope": cfg["OIDC_SCOPES"],
+                "code_challenge_method": "S256",
+                "timeout": cfg.get("OIDC_TIMEOUT_SECONDS", 10),
+            },
         )
         current_app.extensions["portal_oauth"] = oauth
-    return oauth.eid
+    client = oauth.eid
+    try:
+        metadata = client.load_server_metadata()
+    except Exception as exc:  # noqa: BLE001 - network, TLS or a broken document: unreachable
+        client.server_metadata = {}
+        raise BrokerUnavailable("metadata") from exc
+    expected = current_app.config["OIDC_ISSUER"].rstrip("/")
+    if str(metadata.get("issuer", "")).rstrip("/") != expected:
+        client.server_metadata = {}
+        raise BrokerUnavailable("issuer")
+    return client
+
+
+class BrokerUnavailable(Exception):
+    """The e-identification broker could not be reached or did not describe itself rightly."""
+
+
+def _broker_unavailable(reason: str):
+    current_app.logger.warning("e-identification broker unavailable (%s)", reason)
+    return render_error(
+        503,
+        "eid_unavailable",
+        _(
+            "Inloggning med e-legitimation går inte att nå just nu. Försök igen om en stund. "
+            "Om det inte fungerar, kontakta kommunen."
+        ),
+    )
 
 
 @bp.get("/eid")
 @limiter.limit("20 per minute")
+@public("applicant sign-in with e-identification")
 def eid_login():
     """Send the applicant to the configured e-identification broker (BankID, Freja …)."""
     if not services.oidc_enabled():
         abort(404)
-    return _oauth_client().authorize_redirect(url_for("auth.eid_callback", _external=True))
+    try:
+        client = _oauth_client()
+        return client.authorize_redirect(url_for("auth.eid_callback", _external=True))
+    except BrokerUnavailable as exc:
+        return _broker_unavailable(str(exc))
 
 
 @bp.get("/eid/callback")
 @limiter.limit("20 per minute")
+@public("the e-identification broker's return")
 def eid_callback():
-    """The broker returns here; the personnummer claim identifies the applicant."""
+    """The broker returns here; the personnummer claim identifies the applicant.
+
+    A state that this browser did not start (foreign or replayed), a wrong nonce, a token
+    not signed by the broker or not issued by it for this portal: all are refused alike.
+    """
     if not services.oidc_enabled():
         abort(404)
     try:
-        token = _oauth_client().authorize_access_token()
+        client = _oauth_client()
+    except BrokerUnavailable as exc:
+        return _broker_unavailable(str(exc))
+    try:
+        token = client.authorize_access_token()
     except Exception:  # noqa: BLE001 - any protocol failure is the same refusal to the user
         current_app.logger.warning("e-identification callback failed")
         flash(_("Inloggningen avbröts eller misslyckades. Försök igen."), "error")
@@ -198,14 +287,7 @@ def _finish_applicant_login(person: Person):
     session.clear()
     login_user(person)
     session.permanent = True
-    if (
-        isinstance(after_login, str)
-        and after_login.startswith("/")
-        and not after_login.startswith("//")
-        and "\\" not in after_login
-    ):
-        return redirect(after_login)
-    return redirect(url_for("portal.home"))
+    return redirect(safe_next(after_login, url_for("portal.home")))
 
 
 # --- Development stand-in for e-identification ------------------------------------------------
@@ -217,6 +299,7 @@ def _dev_only():
 
 
 @bp.get("/dev")
+@public("development sign-in stand-in (404 unless DEV_LOGIN)")
 def dev():
     """List the demo people; each button signs that person in. Development only."""
     _dev_only()
@@ -234,6 +317,7 @@ def dev():
 
 @bp.post("/dev/<ref>")
 @limiter.limit("60 per minute")
+@public("development sign-in stand-in (404 unless DEV_LOGIN)")
 def dev_sign_in(ref: str):
     """Sign in as one demo person (CSRF-protected)."""
     _dev_only()
@@ -247,6 +331,7 @@ def dev_sign_in(ref: str):
 
 @bp.post("/dev/new")
 @limiter.limit("30 per minute")
+@public("development sign-in stand-in (404 unless DEV_LOGIN)")
 def dev_new():
     """Sign in with any valid personnummer, as a broker would; creates a new applicant."""
     _dev_only()

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import personnummer as pnr_mod
 from portal.errors import DomainError
@@ -102,7 +103,11 @@ def totp_qr_svg(user: StaffUser) -> str:
 
 
 def verify_totp(user: StaffUser, code: str, now: float | None = None) -> bool:
-    """Check a six-digit code (±1 step) and refuse a code whose step was already used."""
+    """Check a six-digit code (±1 step) and refuse a code whose step was already used.
+
+    The step is consumed atomically in the database (``consume_totp_step``), so the same code
+    sent to two app servers at once signs in once.
+    """
     if not user.totp_secret:
         return False
     code = (code or "").strip().replace(" ", "")
@@ -115,11 +120,34 @@ def verify_totp(user: StaffUser, code: str, now: float | None = None) -> bool:
         if totp.at(step * totp.interval) == code:
             if user.totp_last_step is not None and step <= user.totp_last_step:
                 return False
-            user.totp_last_step = step
+            if not consume_totp_step(user, step):
+                return False
             if user.totp_confirmed_at is None:
                 user.totp_confirmed_at = utcnow()
             return True
     return False
+
+
+def consume_totp_step(user: StaffUser, step: int) -> bool:
+    """Record ``step`` as the user's last used TOTP step unless it, or a later one, already is.
+
+    One conditional UPDATE decides: of two concurrent sign-ins with the same code the second
+    waits for the first's row lock (PostgreSQL) or write lock (SQLite), then finds the
+    condition false and updates nothing. The in-memory value is never trusted for this.
+    """
+    result = db.session.execute(
+        sa.update(StaffUser)
+        .where(
+            StaffUser.id == user.id,
+            sa.or_(StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    set_committed_value(user, "totp_last_step", step)
+    return True
 
 
 def applicant_for_personnummer(

@@ -88,15 +88,44 @@ def period_of(month: str | None, week: str | None) -> tuple[date, date]:
     return period_bounds(month or week or "")
 
 
+def _os_user() -> str:
+    """Who ran a command, as the operating system knows them (for the audit row)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 def run_reconcile(target: Target, period: tuple[date, date], through: date) -> ReconcileSummary:
-    """Reconcile the target for the period, counting up to ``through``; the caller commits."""
-    return reconcile(
+    """Reconcile the target for the period, counting up to ``through``; the caller commits.
+
+    The run reads every targeted person's case: it is audited (a system actor, the command
+    and its target as the purpose).
+    """
+    summary = reconcile(
         *period,
         municipality_id=target.municipality.id,
         unit_id=target.unit.id if target.unit else None,
         person_id=target.person.id if target.person else None,
         through=through,
     )
+    scope = (
+        f"person {target.person.public_ref}"
+        if target.person
+        else f"unit {target.unit.name}"
+        if target.unit
+        else f"municipality {target.municipality.code}"
+    )
+    audit.record(
+        "reconcile",
+        "compliance_result",
+        person=target.person,
+        object_ref=f"{period[0].isoformat()}..{period[1].isoformat()}"[:40],
+        why=f"flask compliance reconcile by {_os_user()}: {scope}, {summary.people} people",
+    )
+    return summary
 
 
 def summary_lines(summary: ReconcileSummary) -> list[str]:

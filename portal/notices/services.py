@@ -33,6 +33,7 @@ from portal.models import (
     utcnow,
 )
 from portal.notices.kinds import APPLICANT_KINDS, KINDS, STAFF_KINDS, outbox_text, portal_text
+from portal.request_guard import safe_next
 
 log = logging.getLogger(__name__)
 
@@ -214,9 +215,7 @@ def notify(session: Session | None, person: Person, kind: str, *, key: str, **co
         return
     params = {name: _json_value(value) for name, value in context.items()}
     link = params.get("link")
-    if link is not None and (
-        not isinstance(link, str) or not link.startswith("/") or link.startswith("//")
-    ):
+    if link is not None and safe_next(link, "") != link:
         raise ValueError("a notice's link must be a local path such as /ansokan/REF")
     base_key = dedupe_key(kind, person.id, key)
     created = insert_ignoring_duplicates(
