@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-from pathlib import Path
 
 from flask_babel import gettext as _
 
@@ -23,9 +21,6 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
-#: Where the PDF's font is looked for; REPORT_FONT_DIR overrides it.
-FONT_DIRS = ("/usr/share/fonts/truetype/dejavu",)
-FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 
 
 def filename(report: Report, fmt: str) -> str:
@@ -147,47 +142,34 @@ def _sheet_title(text: str, used: set[str]) -> str:
     return title
 
 
-def font_dir() -> Path:
-    """The folder holding DejaVu Sans. Raises DomainError ``font_missing`` if none has it."""
-    configured = os.environ.get("REPORT_FONT_DIR")
-    for folder in ([configured] if configured else []) + list(FONT_DIRS):
-        path = Path(folder)
-        if all((path / name).is_file() for name in FONT_FILES.values()):
-            return path
-    raise DomainError(
-        "font_missing",
-        "the PDF font DejaVu Sans is not installed: install Debian's fonts-dejavu-core "
-        "(make browser does) or set REPORT_FONT_DIR to a folder with DejaVuSans.ttf and "
-        "DejaVuSans-Bold.ttf",
-        status=500,
-    )
-
-
 def to_pdf(report: Report) -> bytes:
     """An A4 PDF: heading lines, the tables, the board's texts and the definitions."""
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    folder = font_dir()
+    from portal.pdf import FontMissing, unicode_font
+
     pdf = FPDF(orientation="landscape" if _wide(report) else "portrait", format="A4")
-    for style, name in FONT_FILES.items():
-        pdf.add_font("DejaVu", style, str(folder / name))
+    try:
+        family = unicode_font(pdf)  # the one font helper of every PDF (portal/pdf.py)
+    except FontMissing as missing:
+        raise DomainError("font_missing", str(missing), status=500) from None
     pdf.set_title(f"{report.title} {report.period.key}")
     pdf.set_author(report.municipality)
     pdf.set_creator("Aktivitetsportalen")
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
-    pdf.set_font("DejaVu", "B", 16)
+    pdf.set_font(family, "B", 16)
     pdf.multi_cell(0, 8, f"{report.title} – {report.municipality}", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 9)
+    pdf.set_font(family, "", 9)
     for key, value in _about(report)[1:]:
         pdf.multi_cell(0, 5, f"{key}: {value}", new_x="LMARGIN", new_y="NEXT")
     heading = FontFace(emphasis="BOLD", fill_color=(230, 230, 230))
     for table in report.tables:
         pdf.ln(4)
-        pdf.set_font("DejaVu", "B", 11)
+        pdf.set_font(family, "B", 11)
         pdf.multi_cell(0, 6, str(table.caption), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("DejaVu", "", 8)
+        pdf.set_font(family, "", 8)
         aligns = ["LEFT" if column.kind == "text" else "RIGHT" for column in table.columns]
         with pdf.table(headings_style=heading, text_align=aligns, line_height=4.5) as grid:
             grid.row([str(column.label) for column in table.columns])
@@ -200,14 +182,14 @@ def to_pdf(report: Report) -> bytes:
                 )
     for title, text in report.texts:
         pdf.ln(4)
-        pdf.set_font("DejaVu", "B", 11)
+        pdf.set_font(family, "B", 11)
         pdf.multi_cell(0, 6, str(title), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("DejaVu", "", 9)
+        pdf.set_font(family, "", 9)
         pdf.multi_cell(0, 5, text or _("(Ingen text skriven.)"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    pdf.set_font("DejaVu", "B", 8)
+    pdf.set_font(family, "B", 8)
     pdf.multi_cell(0, 4, _("Definitioner"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 7)
+    pdf.set_font(family, "", 7)
     for number, definition in enumerate(report.definitions, start=1):
         pdf.multi_cell(0, 3.5, f"{number}. {definition}", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

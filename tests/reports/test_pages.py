@@ -193,11 +193,14 @@ def test_only_administrators_write_the_board_texts(client, world, login):
     assert resp.status_code == 403
 
 
-def test_pdf_refuses_clearly_without_the_font(monkeypatch, tmp_path):
-    monkeypatch.setattr(export, "FONT_DIRS", (str(tmp_path),))
-    monkeypatch.delenv("REPORT_FONT_DIR", raising=False)
+def test_pdf_refuses_clearly_without_the_font(monkeypatch, tmp_path, world):
+    from portal import pdf
+    from tests.reports import worlds
+
+    report = worlds.report(world, "capacity", "2026-Q3")
+    monkeypatch.setattr(pdf, "FONT_DIR", tmp_path)
     with pytest.raises(DomainError) as refused:
-        export.font_dir()
+        export.to_pdf(report)
     assert refused.value.code == "font_missing" and "fonts-dejavu-core" in refused.value.message
 
 
