@@ -84,11 +84,13 @@ run: db ## Install, migrate, load demo data if empty, and serve on http://127.0.
 mail-sink: $(VENV)/.installed-dev ## A local SMTP sink on 127.0.0.1:8025 that prints every mail (for notices)
 	$(PY) -m aiosmtpd -n -l 127.0.0.1:8025
 
-.PHONY: browser
-browser: ## Debian's Chromium (browser tests) and DejaVu fonts (PDFs): installed as root, else explained
+# Debian packages the tests need: installed when run as root (CI), else named with the command
+# to install them; never sudo.
+define debian_packages
 	@missing=""; \
-	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
-	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	for pair in $(1); do \
+	  path=$${pair%%=*}; package=$${pair#*=}; [ -e "$$path" ] || missing="$$missing $$package"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian packages:$$missing"; \
@@ -98,9 +100,17 @@ browser: ## Debian's Chromium (browser tests) and DejaVu fonts (PDFs): installed
 	    exit 1; \
 	  fi; \
 	fi
+endef
+
+.PHONY: browser fonts
+browser: ## Debian's Chromium for the browser tests (installed as root, else explained)
+	$(call debian_packages,/usr/bin/chromium=chromium)
+
+fonts: ## Debian's DejaVu fonts for Swedish and Arabic in every PDF (installed as root, else explained)
+	$(call debian_packages,/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf=fonts-dejavu-core)
 
 .PHONY: test
-test: install-dev browser ## Install dev extras and run every test (SQLite; PostgreSQL too with TEST_DATABASE_URL)
+test: install-dev browser fonts ## Install dev extras and run every test (SQLite; PostgreSQL too with TEST_DATABASE_URL)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 .PHONY: lint
@@ -132,11 +142,3 @@ bench-checkin: install ## A morning rush of scans under gunicorn against a bare 
 clean: ## Remove the virtualenv, compiled catalogs and caches (keeps instance/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 	find . -name '*.mo' -path '*/translations/*' -delete
-
-.PHONY: fonts
-fonts: ## Make sure Debian's DejaVu fonts (Swedish and Arabic in every PDF) are installed
-	@if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
-	  echo "Installing Debian's fonts-dejavu-core for the PDFs"; \
-	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
-	  $(if $(filter 0,$(shell id -u)),,sudo) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null; \
-	fi
