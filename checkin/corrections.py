@@ -30,38 +30,14 @@ from portal.models import (
     StaffUser,
     utcnow,
 )
+from portal.services.attendance import events_with_chains
 
 
 def facts_where(*conditions: sa.ColumnElement[bool]) -> list[AttendanceEvent]:
-    """Events matching the conditions, plus every event that annuls or corrects one of them.
-
-    One query in the usual case: the matching events and their direct annulments and
-    corrections together; only a correction of a correction needs another round.
-    """
-    matching = sa.select(AttendanceEvent.id).where(*conditions)
-    rows = list(
-        db.session.scalars(
-            sa.select(AttendanceEvent).where(
-                sa.or_(sa.and_(*conditions), AttendanceEvent.supersedes_id.in_(matching))
-            )
-        )
-    )
-    seen = {e.id for e in rows}
-    frontier = {e.id for e in rows if e.supersedes_id is not None}
-    while frontier:
-        more = [
-            e
-            for e in db.session.scalars(
-                sa.select(AttendanceEvent).where(
-                    AttendanceEvent.supersedes_id.in_(sorted(frontier))
-                )
-            )
-            if e.id not in seen
-        ]
-        rows.extend(more)
-        frontier = {e.id for e in more}
-        seen |= frontier
-    return rows
+    """Events matching the conditions, plus every event that annuls or corrects one of them
+    (portal.services.attendance.events_with_chains, forward only: a site's day never shows
+    an event of another day)."""
+    return events_with_chains(*conditions, backward=False)
 
 
 @dataclass

@@ -21,11 +21,7 @@ from flask_login import current_user
 
 from portal.extensions import db, login_manager
 from portal.models import (
-    Activity,
-    Enrolment,
     Person,
-    PlanItem,
-    PlanVersion,
     Site,
     StaffRole,
     StaffUser,
@@ -169,27 +165,6 @@ def site_or_404(public_ref: str) -> Site:
     if site.id not in staff_site_ids(current_user):
         abort(404)
     return site
-
-
-def person_at_sites(person_id: int, site_ids: set[int]) -> bool:
-    """Whether a person is enrolled or planned at one of the given sites (site staff scope)."""
-    if not site_ids:
-        return False
-    enrolled = (
-        sa.select(Enrolment.id)
-        .join(Activity)
-        .where(Enrolment.person_id == person_id, Activity.site_id.in_(site_ids))
-    )
-    planned = (
-        sa.select(PlanItem.id)
-        .join(PlanVersion)
-        .join(Activity, PlanItem.activity_id == Activity.id)
-        .where(PlanVersion.person_id == person_id, Activity.site_id.in_(site_ids))
-    )
-    return bool(
-        db.session.scalar(sa.select(sa.exists(enrolled)))
-        or db.session.scalar(sa.select(sa.exists(planned)))
-    )
 
 
 # --- Scoped queries: the conditions services filter people by -------------------------------

@@ -39,6 +39,7 @@ from portal.models import (
     StaffUser,
     Unit,
 )
+from portal.services.attendance import events_with_chains
 
 PAGE_SIZE = 50
 #: The hour figures of the contract, in the order the tables show them.
@@ -446,43 +447,12 @@ def _local_midnight(day: date) -> datetime:
 
 def _events_of_day(person: Person, day: date) -> list[AttendanceEvent]:
     """The day's events, the rows correcting or annulling them, and the rows those name."""
-    events = {
-        event.id: event
-        for event in db.session.scalars(
-            sa.select(AttendanceEvent).where(
-                AttendanceEvent.person_id == person.id,
-                AttendanceEvent.occurred_at >= _local_midnight(day),
-                AttendanceEvent.occurred_at < _local_midnight(day + timedelta(days=1)),
-            )
-        )
-    }
-    # Follow corrections both ways; chains are short, so a few small queries at most.
-    for _ in range(10):
-        later = set(
-            db.session.scalars(
-                sa.select(AttendanceEvent).where(
-                    AttendanceEvent.person_id == person.id,
-                    AttendanceEvent.supersedes_id.in_(list(events)),
-                    AttendanceEvent.id.not_in(list(events)),
-                )
-            )
-        )
-        wanted = {e.supersedes_id for e in events.values() if e.supersedes_id} - set(events)
-        earlier = (
-            set(
-                db.session.scalars(
-                    sa.select(AttendanceEvent).where(
-                        AttendanceEvent.person_id == person.id, AttendanceEvent.id.in_(wanted)
-                    )
-                )
-            )
-            if wanted
-            else set()
-        )
-        if not later and not earlier:
-            break
-        events.update((event.id, event) for event in later | earlier)
-    return sorted(events.values(), key=lambda e: (e.occurred_at, e.id))
+    events = events_with_chains(
+        AttendanceEvent.person_id == person.id,
+        AttendanceEvent.occurred_at >= _local_midnight(day),
+        AttendanceEvent.occurred_at < _local_midnight(day + timedelta(days=1)),
+    )
+    return sorted(events, key=lambda e: (e.occurred_at, e.id))
 
 
 def day_scans(person: Person, period: Period, day: date) -> DayScans:

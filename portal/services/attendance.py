@@ -70,17 +70,56 @@ def _utc(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=STOCKHOLM).astimezone(UTC)
 
 
+def events_with_chains(
+    *conditions: sa.ColumnElement[bool], backward: bool = True
+) -> list[AttendanceEvent]:
+    """Events matching the conditions, with their chains of corrections and annulments.
+
+    The one reader of the chain in the database: the events that correct or annul a matching
+    event (and those that correct or annul them), and, with ``backward``, the events a
+    matching correction supersedes (a correction may move an event from outside the window
+    into it). One query in the usual case, one more per link of a longer chain;
+    ``portal.attendance`` then interprets the chain. (Reconciliation's bulk loader reads the
+    same links set-based for a whole municipality, as plain rows.)
+    """
+    matching = sa.select(AttendanceEvent.id).where(*conditions)
+    rows = {
+        e.id: e
+        for e in db.session.scalars(
+            sa.select(AttendanceEvent).where(
+                sa.or_(sa.and_(*conditions), AttendanceEvent.supersedes_id.in_(matching))
+            )
+        )
+    }
+    later = {e.id for e in rows.values() if e.supersedes_id is not None}
+    earlier = {e.supersedes_id for e in rows.values() if e.supersedes_id} if backward else set()
+    while later or earlier - rows.keys():
+        found = []
+        if later:
+            found += db.session.scalars(
+                sa.select(AttendanceEvent).where(AttendanceEvent.supersedes_id.in_(sorted(later)))
+            ).all()
+        wanted = earlier - rows.keys()
+        if wanted:
+            found += db.session.scalars(
+                sa.select(AttendanceEvent).where(AttendanceEvent.id.in_(sorted(wanted)))
+            ).all()
+        new = [e for e in found if e.id not in rows]
+        rows.update((e.id, e) for e in new)
+        later = {e.id for e in new}
+        earlier = {e.supersedes_id for e in new if e.supersedes_id} if backward else set()
+    return list(rows.values())
+
+
 def visits(person: Person, start: date, end: date) -> list[MyVisit]:
     """The person's visits that began start..end, newest first."""
     lo, hi = _utc(start), _utc(end + timedelta(days=1))
-    # Corrections and annulments may be recorded later than the window; fetch the person's
-    # events from the window's start on (a month is at most a few hundred rows).
-    rows = db.session.scalars(
-        sa.select(AttendanceEvent).where(
-            AttendanceEvent.person_id == person.id,
-            AttendanceEvent.occurred_at >= lo - timedelta(days=1),
-        )
-    ).all()
+    # A day's margin: a visit that began late the evening before may close in the window.
+    rows = events_with_chains(
+        AttendanceEvent.person_id == person.id,
+        AttendanceEvent.occurred_at >= lo - timedelta(days=1),
+        AttendanceEvent.occurred_at < hi,
+    )
     found = [v for v in derive_visits(EventFact.of(r) for r in rows) if lo <= v.in_at < hi]
     ids = {v.activity_id for v in found}
     activities = (
