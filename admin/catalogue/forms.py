@@ -69,6 +69,13 @@ class SiteForm(FlaskForm):
         ],
         render_kw={"inputmode": "decimal"},
     )
+    provider = StringField(
+        _l("Anordnare"),
+        description=_l(
+            "Vem som driver platsen: en enhet i kommunen, en förening eller ett företag."
+        ),
+        validators=[Optional(), Length(max=200)],
+    )
     opening_hours = StringField(
         _l("Öppettider"),
         description=_l("Till exempel: Mån–fre 08.00–16.00"),

@@ -200,6 +200,7 @@ def _site_data(form: SiteForm) -> services.SiteData:
         latitude=float(form.latitude.data) if form.latitude.data is not None else None,
         longitude=float(form.longitude.data) if form.longitude.data is not None else None,
         opening_hours=form.opening_hours.data or "",
+        provider=form.provider.data or "",
         active=form.active.data,
     )
 

@@ -50,6 +50,7 @@ class SiteData:
     """What an administrator enters about a site."""
 
     name: str
+    provider: str = ""
     address: str = ""
     postal_code: str = ""
     city: str = ""
@@ -119,6 +120,7 @@ def _site_fields(data: SiteData) -> dict:
         "latitude": data.latitude,
         "longitude": data.longitude,
         "opening_hours": data.opening_hours.strip(),
+        "provider": data.provider.strip(),
         "active": data.active,
     }
 

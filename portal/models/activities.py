@@ -20,6 +20,8 @@ class Site(Base):
     public_ref: Mapped[str] = mapped_column(sa.String(24), unique=True)
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
     name: Mapped[str] = mapped_column(sa.String(120))
+    #: Who runs the site (anordnare): a municipal unit, an association or a company.
+    provider: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     address: Mapped[str] = mapped_column(sa.String(200), default="")
     postal_code: Mapped[str] = mapped_column(sa.String(10), default="")
     city: Mapped[str] = mapped_column(sa.String(80), default="")

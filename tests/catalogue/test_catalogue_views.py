@@ -257,3 +257,23 @@ def test_admin_ends_a_session(client, world, login, db):
     db.session.expire_all()
     assert world.activity_a.sessions[0].valid_to == TODAY - timedelta(days=1)
     assert client.post(f"/admin/catalogue/activities/{ref}/sessions/99999/end").status_code == 404
+
+
+def test_a_site_belongs_to_its_provider(client, world, login):
+    from portal.extensions import db
+
+    db.session.commit()
+    login(world.admin)
+    resp = client.post(
+        "/admin/catalogue/sites/new",
+        data={
+            "name": "Föreningshuset",
+            "provider": "Föreningen Framåt",
+            "address": "Torget 2",
+            "city": "Demostad",
+            "active": "y",
+        },
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    page = client.get("/admin/catalogue/sites").get_data(as_text=True)
+    assert "Föreningen Framåt" in page and "Anordnare" in page
