@@ -112,7 +112,11 @@ def app_config(database_url, tmp_path) -> dict:
 
 @pytest.fixture
 def app(app_config):
-    """The app with empty tables, inside an application context."""
+    """The app with empty tables, inside an application context.
+
+    The tables are emptied before each test (not after as well: the next test empties them
+    anyway, and each emptying is a TRUNCATE of every table on PostgreSQL).
+    """
     from portal import create_app
     from portal.extensions import db
 
@@ -121,7 +125,6 @@ def app(app_config):
         _empty_tables(db)
         yield app
         db.session.remove()
-        _empty_tables(db)
         db.engine.dispose()
 
 
