@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from admin.casework import intake
 from admin.casework import services as casework
 from admin.casework.forms import ButtonForm, SearchForm, TransferForm
 from portal import nav
@@ -70,7 +71,7 @@ def take_case(ref: str):
     person = case_person_or_404(ref)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    casework.take_case(current_user, person)
+    intake.take_case(current_user, person)
     flash(_("Du är nu handläggare för ärendet."), "success")
     return redirect(url_for(".person", ref=ref))
 
@@ -83,7 +84,7 @@ def transfer_case(ref: str):
     form = _transfer_form()
     if form.validate_on_submit():
         try:
-            target = casework.transfer_case(
+            target = intake.transfer_case(
                 current_user, person, int(form.unit.data), form.reason.data
             )
         except DomainError as error:
@@ -98,7 +99,7 @@ def transfer_case(ref: str):
 def _transfer_form() -> TransferForm:
     form = TransferForm()
     form.unit.choices = [("", _("Välj enhet"))] + [
-        (str(unit.id), unit.name) for unit in casework.transfer_targets(current_user)
+        (str(unit.id), unit.name) for unit in intake.transfer_targets(current_user)
     ]
     return form
 
