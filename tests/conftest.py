@@ -7,9 +7,13 @@ backend and worker; each test then starts from empty tables.
 from __future__ import annotations
 
 import os
+import threading
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+import sqlalchemy.orm
+from flask_sqlalchemy.session import Session as FlaskSession
 
 from portal.config import ENGINE_OPTIONS
 from tests import factories
@@ -94,6 +98,9 @@ def _test_config(url: str, upload_dir) -> dict:
     return {
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "TESTING": True,
+        # argon2's cheapest parameters: a staff sign-in in a test need not cost 60 ms of hashing
+        # (the app honours this only when TESTING; see portal.auth.services).
+        "ARGON2_PROFILE": "CHEAPEST",
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
@@ -110,22 +117,152 @@ def app_config(database_url, tmp_path) -> dict:
     return _test_config(database_url, tmp_path / "uploads")
 
 
-@pytest.fixture
-def app(app_config):
-    """The app with empty tables, inside an application context.
+@pytest.fixture(scope="session")
+def worker_app(database_url, tmp_path_factory):
+    """The one app of this worker and backend, shared by the tests on the default config."""
+    from portal import create_app
+    from portal.extensions import db
 
-    The tables are emptied before each test (not after as well: the next test empties them
-    anyway, and each emptying is a TRUNCATE of every table on PostgreSQL).
+    app = create_app(_test_config(database_url, tmp_path_factory.mktemp("uploads")))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+#: Whether the worker's database may hold rows a test committed (it is emptied before the next
+#: test). Migrations may leave rows too, so it starts out dirty.
+_committed = {"sqlite": True, "postgresql": True}
+
+
+@pytest.fixture
+def app(request, app_config, database_url, worker_app):
+    """The app, inside an application context, on a database that looks empty to the test.
+
+    On the default config a test runs in the worker's one app, inside a transaction rolled back
+    after it: ``db.session`` joins that transaction and each commit in the test and in the
+    app's code releases a savepoint (SQLAlchemy's ``join_transaction_mode``). A test whose code
+    needs real commits (a scan on a connection of its own, another thread, a second server)
+    says so with ``@pytest.mark.commits``: it runs on tables emptied before it. A test on a
+    config of its own gets an app of its own, on emptied tables too.
     """
+    from portal.extensions import db
+
+    backend = sa.make_url(database_url).get_backend_name()
+    default = _test_config(database_url, app_config["UPLOAD_DIR"])
+    if app_config != default:
+        yield from _own_app(app_config, backend)
+    elif request.node.get_closest_marker("commits"):
+        yield from _committing(worker_app, app_config, backend)
+    else:
+        with _config(worker_app, app_config), worker_app.app_context(), rolled_back(db):
+            yield worker_app
+
+
+def _own_app(app_config: dict, backend: str):
     from portal import create_app
     from portal.extensions import db
 
     app = create_app(app_config)
     with app.app_context():
         _empty_tables(db)
-        yield app
+        _committed[backend] = True
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _committing(app, app_config: dict, backend: str):
+    from portal.extensions import db
+
+    with _config(app, app_config), app.app_context():
+        if _committed[backend]:
+            _empty_tables(db)
+        _committed[backend] = True
+        try:
+            yield app
+        finally:
+            db.session.remove()
+
+
+@contextmanager
+def _config(app, app_config: dict):
+    """The test's config on the shared app, and the app's own back after it (a test may
+    change ``app.config``)."""
+    from portal.extensions import limiter
+
+    saved = dict(app.config)
+    app.config.update(app_config)
+    # The limiter is one object for every app and takes "enabled" from the last app made: a
+    # test with an app of its own and limits on must not leave them on for this one.
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
+    try:
+        yield
+    finally:
+        app.config.clear()
+        app.config.update(saved)
+
+
+class _JoinedSession(FlaskSession):
+    """``db.session`` in a rolled-back test: every statement on the test's connection, and
+    only from the test's thread (another thread would share the connection)."""
+
+    def __init__(self, db, *, thread: int, **kwargs):
+        super().__init__(db, **kwargs)
+        self._thread = thread
+
+    def get_bind(self, *args, **kwargs):
+        if threading.get_ident() != self._thread:
+            raise RuntimeError(_NEEDS_COMMITS)
+        return self.bind
+
+
+_NEEDS_COMMITS = (
+    "the database was used outside the test's transaction (another connection or thread): "
+    "mark the test @pytest.mark.commits"
+)
+
+
+@contextmanager
+def rolled_back(db):
+    """``db.session`` in a transaction on one connection, rolled back at the end. Checking
+    out any other connection meanwhile is an error: it would not see the test's rows."""
+    if _committed[db.engine.dialect.name]:
+        _empty_tables(db)
+        _committed[db.engine.dialect.name] = False
+    connection = db.engine.connect()
+    outer = connection.begin()
+    if connection.dialect.name == "sqlite":
+        # pysqlite begins a transaction only before a write: without this BEGIN the session's
+        # first SAVEPOINT would open the transaction, and releasing it would commit.
+        connection.exec_driver_sql("BEGIN")
+    scoped, db.session = (
+        db.session,
+        sa.orm.scoped_session(
+            sa.orm.sessionmaker(
+                class_=_JoinedSession,
+                db=db,
+                thread=threading.get_ident(),
+                bind=connection,
+                join_transaction_mode="create_savepoint",
+                query_cls=db.Query,
+            )
+        ),
+    )
+
+    def refuse(*_args):
+        raise RuntimeError(_NEEDS_COMMITS)
+
+    sa.event.listen(sa.pool.Pool, "checkout", refuse)
+    try:
+        yield
+    finally:
+        sa.event.remove(sa.pool.Pool, "checkout", refuse)
         db.session.remove()
-        db.engine.dispose()
+        db.session = scoped
+        outer.rollback()
+        connection.close()
 
 
 def _empty_tables(db) -> None:
@@ -134,7 +271,15 @@ def _empty_tables(db) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+            # DELETE with triggers off (the append-only guards and the foreign keys' checks)
+            # takes a millisecond where a TRUNCATE of every table takes a hundred or more.
+            # Turning triggers off needs a superuser, as the CI's postgres user is.
+            conn.execute(
+                sa.text(
+                    "SET LOCAL session_replication_role = replica; "
+                    + "; ".join(f"DELETE FROM {name}" for name in tables)
+                )
+            )
         else:
             # SQLite has no TRUNCATE: the append-only triggers (0004_security) are lifted
             # for the emptying and put back as they were.

@@ -182,6 +182,7 @@ def _holds(outcome: str, resp) -> bool:
     }[outcome]
 
 
+@pytest.mark.commits  # the device API's scans commit on a connection of their own
 def test_every_endpoint_as_every_role(app, world, case):
     clients = _clients(app, world, case)
     failures, seen = [], Counter()

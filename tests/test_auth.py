@@ -151,3 +151,16 @@ class TestRateLimit:
         ]
         assert codes[:20] == [200] * 20
         assert codes[-1] == 429
+
+
+def test_passwords_are_hashed_in_full_unless_a_test_asks_for_less(app):
+    from argon2 import extract_parameters, profiles
+
+    from portal.auth.services import hash_password
+
+    assert extract_parameters(hash_password("x")) == profiles.CHEAPEST  # this test's config
+    app.testing = False  # as in production: the profile of the config is not honoured
+    try:
+        assert extract_parameters(hash_password("x")) == profiles.RFC_9106_LOW_MEMORY
+    finally:
+        app.testing = True

@@ -39,7 +39,7 @@ def test_a_cli_job_logs_its_start_and_end(runner, world, caplog):
 
 
 def test_a_whole_journey_logs_no_personnummer_and_no_name(
-    client, world, login, time_machine, caplog
+    client, runner, world, login, time_machine, caplog
 ):
     time_machine.move_to(NOW, tick=True)
     caplog.set_level(logging.DEBUG)
@@ -59,6 +59,7 @@ def test_a_whole_journey_logs_no_personnummer_and_no_name(
     client.get(f"/admin/people/{person.public_ref}")
     b.absence(person, "2026-03-09 09:00", "2026-03-09 12:00")
     db.session.commit()
+    assert runner.invoke(args=["notices", "send"]).exit_code == 0  # the decision's notice
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert caplog.records, "the journey logged nothing at all"
     assert not PNR.search(text)

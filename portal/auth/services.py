@@ -9,9 +9,9 @@ import time
 import pyotp
 import segno
 import sqlalchemy as sa
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import personnummer as pnr_mod
@@ -27,9 +27,23 @@ from portal.models import (
 )
 from portal.refs import new_ref
 
-_hasher = PasswordHasher()
+#: Password hashing by ``ARGON2_PROFILE`` (a profile of ``argon2.profiles``): the library's
+#: default, RFC 9106's low-memory argon2id, unless the test config names its cheapest profile.
+#: The environment cannot set it (``portal.config``), so production always hashes in full.
+_HASHERS = {
+    name: PasswordHasher.from_parameters(getattr(profiles, name))
+    for name in ("RFC_9106_LOW_MEMORY", "CHEAPEST")
+}
 #: Verified against when the e-mail is unknown, so timing does not reveal which e-mails exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+_DUMMY_HASHES = {name: hasher.hash("not-a-real-password") for name, hasher in _HASHERS.items()}
+
+
+def _profile() -> str:
+    if has_app_context() and current_app.testing:
+        return current_app.config.get("ARGON2_PROFILE", "RFC_9106_LOW_MEMORY")
+    return "RFC_9106_LOW_MEMORY"
+
+
 TOTP_ISSUER = "Aktivitetsportalen"
 
 
@@ -62,7 +76,7 @@ def end_sessions(user: StaffUser | Person) -> None:
 
 def hash_password(password: str) -> str:
     """argon2id hash of a password."""
-    return _hasher.hash(password)
+    return _HASHERS[_profile()].hash(password)
 
 
 def check_staff_password(email: str, password: str) -> StaffUser | None:
@@ -70,14 +84,15 @@ def check_staff_password(email: str, password: str) -> StaffUser | None:
     user = db.session.scalar(
         sa.select(StaffUser).where(sa.func.lower(StaffUser.email) == email.strip().lower())
     )
+    hasher = _HASHERS[_profile()]
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        hasher.verify(user.password_hash if user else _DUMMY_HASHES[_profile()], password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
     return user
 
 

@@ -31,7 +31,15 @@ WCAG_AA = {
     "resultTypes": ["violations"],
 }
 
-pytestmark = pytest.mark.browser
+
+def pytest_collection_modifyitems(items):
+    """Every test here drives Chromium against a live server: a second app, on connections of
+    its own, which sees only what the test committed."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.commits)
 
 
 @pytest.fixture

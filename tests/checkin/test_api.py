@@ -12,6 +12,9 @@ from portal.extensions import db
 from portal.models import AttendanceEvent, EventStatus
 from tests.checkin.conftest import local
 
+#: Scans run on a database connection of their own (checkin.store.scan_transaction).
+pytestmark = pytest.mark.commits
+
 API = "/api/checkin/v1"
 
 

@@ -18,20 +18,10 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import AttendanceEvent, Device, EventStatus
 from tests.checkin.conftest import local, new_device
-from tests.conftest import IN_CI, TEST_DATABASE_URL
+from tests.conftest import POSTGRES_ONLY
 
-POSTGRES_ONLY = pytest.mark.parametrize(
-    "database_url",
-    [
-        pytest.param(
-            "postgresql",
-            marks=[]
-            if TEST_DATABASE_URL or IN_CI
-            else [pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL")],
-        )
-    ],
-    indirect=True,
-)
+#: Threads with sessions of their own: what each commits is real.
+pytestmark = pytest.mark.commits
 
 THREADS = 8
 

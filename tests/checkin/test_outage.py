@@ -20,6 +20,9 @@ from tests import factories
 from tests.checkin.conftest import enrol, local, new_device
 from tests.checkin.test_concurrency import POSTGRES_ONLY
 
+#: Scans run on a database connection of their own (checkin.store.scan_transaction).
+pytestmark = pytest.mark.commits
+
 API = "/api/checkin/v1"
 
 

@@ -108,6 +108,7 @@ def bashir_at_b(ck):
     return activity_b
 
 
+@pytest.mark.commits  # a scan commits on a connection of its own
 def test_a_wrong_site_answer_names_the_site_where_the_person_is_expected(client, ck, bashir_at_b):
     resp = client.post(
         f"{API}/scans",
@@ -136,6 +137,7 @@ def test_a_self_scan_at_the_wrong_site_names_the_right_one(ck, bashir_at_b):
     assert refused.value.code == "wrong_site" and refused.value.expected_site == "Plats B"
 
 
+@pytest.mark.commits  # a scan commits on a connection of its own
 def test_an_online_scan_from_a_device_with_a_wrong_clock_is_judged_by_server_time(client, ck):
     behind = local("2026-03-02 09:30") - timedelta(hours=32)
     resp = client.post(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from checkin import keys, services
@@ -32,6 +33,7 @@ def _key_of(code: str) -> str:
     return code.split(".")[1]
 
 
+@pytest.mark.commits  # a scan commits on a connection of its own
 def test_a_revoked_keys_codes_are_refused_and_a_new_print_works(client, ck, runner):
     card = ck.code()
     assert _scan(client, ck, card).status_code == 201
@@ -66,6 +68,7 @@ def test_devices_stop_trusting_a_revoked_key_at_their_next_roster(client, ck):
     assert after["revoked_keys"] == [old_key] and len(after["keys"]) == 1
 
 
+@pytest.mark.commits  # a scan commits on a connection of its own
 def test_an_offline_scan_with_a_revoked_key_is_not_taken_for_the_person(client, ck):
     card = ck.code()
     keys.revoke_signing_key(_key_of(card), "Läckt", ck.world.admin)

@@ -17,7 +17,8 @@ from tests.checkin.test_concurrency import POSTGRES_ONLY
 
 API = "/api/checkin/v1"
 
-pytestmark = POSTGRES_ONLY
+#: Scans run on a database connection of their own (checkin.store.scan_transaction).
+pytestmark = [POSTGRES_ONLY, pytest.mark.commits]
 
 
 def _scan(client, ck, mode="in", at="2026-03-02 09:30"):

@@ -6,12 +6,16 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from checkin import services
 from portal.extensions import db
 from portal.models import AttendanceEvent, Device
 from tests.checkin.conftest import local, new_device
+
+#: Scans run on a database connection of their own (checkin.store.scan_transaction).
+pytestmark = pytest.mark.commits
 
 API = "/api/checkin/v1"
 

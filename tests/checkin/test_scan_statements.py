@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from checkin import services
@@ -11,6 +12,9 @@ from portal.extensions import db
 from portal.models import Device
 from tests.checkin.conftest import local
 from tests.checkin.test_concurrency import POSTGRES_ONLY
+
+#: Scans run on a database connection of their own (checkin.store.scan_transaction).
+pytestmark = pytest.mark.commits
 
 API = "/api/checkin/v1"
 

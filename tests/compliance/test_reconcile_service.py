@@ -22,6 +22,7 @@ from portal.models.enums import (
 )
 from tests import factories
 from tests.reconciliation import builders as b
+from tests.statements import counted
 
 SEPTEMBER = (date(2026, 9, 1), date(2026, 9, 30))
 WEEK_37 = (date(2026, 9, 7), date(2026, 9, 13))
@@ -547,18 +548,9 @@ def _full_case(world, lang, jobs, index: int):
 
 
 def _statements_while(db, action) -> int:
-    count = 0
-
-    def counter(*_args):
-        nonlocal count
-        count += 1
-
-    sa.event.listen(db.engine, "before_cursor_execute", counter)
-    try:
+    with counted(db.engine) as statements:
         action()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", counter)
-    return count
+    return len(statements)
 
 
 def test_the_number_of_queries_does_not_grow_with_the_number_of_people(world, db):

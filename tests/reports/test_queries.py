@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -14,21 +13,7 @@ from portal.models.enums import SanctionKind
 from tests.reconciliation import builders as b
 from tests.reports import worlds as w
 from tests.reports.test_services import q3  # noqa: F401  (the shared world)
-
-
-@contextmanager
-def counted(db):
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
+from tests.statements import counted
 
 
 def _more_people(world, db, n: int) -> None:
@@ -46,12 +31,12 @@ def _more_people(world, db, n: int) -> None:
 @pytest.mark.parametrize("name", services.NAMES)
 def test_queries_do_not_grow_with_people(world, q3, db, name):  # noqa: F811
     db.session.expire_all()
-    with counted(db) as few:
+    with counted(db.engine) as few:
         w.report(world, name, "2026-Q3")
     _more_people(world, db, 6)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PlanVersion)) == 10
     db.session.expire_all()
-    with counted(db) as many:
+    with counted(db.engine) as many:
         w.report(world, name, "2026-Q3")
     assert len(few) >= 5
     assert len(many) == len(few), (len(few), len(many))

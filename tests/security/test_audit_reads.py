@@ -131,6 +131,7 @@ def test_the_reconcile_command_is_audited(runner, world):
     assert person_run.person_id == world.person_b.id
 
 
+@pytest.mark.commits  # plain SQL on a connection of its own, below the ORM
 @pytest.mark.parametrize("table", ["audit_entry", "attendance_event"])
 def test_the_logs_refuse_update_and_delete_in_the_database(world, table):
     """Below the ORM guard: plain SQL is refused by the database's triggers (both backends)."""

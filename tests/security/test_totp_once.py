@@ -18,6 +18,7 @@ from tests.conftest import POSTGRES_ONLY
 ATTEMPTS = 6
 
 
+@pytest.mark.commits  # the other server is a connection of its own
 def test_a_step_used_by_another_server_is_refused_though_this_one_has_an_old_copy(app, world):
     """Two app servers: this one loaded the user before the other consumed the step."""
     user = world.caseworker
@@ -48,6 +49,7 @@ def test_consume_a_step_once(app, world):
     assert db.session.get(StaffUser, user.id).totp_last_step == 101
 
 
+@pytest.mark.commits  # threads with sessions of their own
 @pytest.mark.postgres
 @POSTGRES_ONLY
 def test_concurrent_sign_ins_with_one_code_succeed_once(app, world):
