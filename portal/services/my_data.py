@@ -23,25 +23,31 @@ from portal.i18n import LANGUAGE_NAMES, to_local
 from portal.models import (
     AbsenceReport,
     Activity,
+    AfActionPlan,
     Application,
     Assessment,
     Attachment,
     AttendanceEvent,
     AuditEntry,
     ComplianceResult,
+    ContactVerification,
     Decision,
+    DecisionNotice,
     DeclinedOffer,
+    Enrolment,
     ExternalOccupation,
     OutboxMessage,
     Person,
     PersonalCard,
     PersonStatus,
     PlanVersion,
+    PortalMessage,
     SanctionDecision,
     Site,
     enums,
     utcnow,
 )
+from portal.notices.kinds import portal_text
 from portal.pdf import align, is_rtl, unicode_font
 from portal.services.labels import (
     AUDIT_ACTIONS,
@@ -258,6 +264,16 @@ def collect(person: Person) -> dict[str, Any]:
             }
             for p in _all(PlanVersion, person, PlanVersion.version)
         ],
+        "enrolments": [
+            {
+                "activity": activity_name(e.activity_id),
+                "site": site_name(activities[e.activity_id].site_id)
+                if e.activity_id in activities
+                else None,
+                **_row(e, ("status", "from_date", "to_date", "created_at")),
+            }
+            for e in _all(Enrolment, person, Enrolment.from_date, Enrolment.id)
+        ],
         "attendance_events": [
             {
                 "event_id": e.event_id,
@@ -321,6 +337,25 @@ def collect(person: Person) -> dict[str, Any]:
             )
             for s in _all(SanctionDecision, person, SanctionDecision.month)
         ],
+        "decision_notices": [
+            _row(
+                n,
+                (
+                    "public_ref",
+                    "month",
+                    "kind",
+                    "amount_sek",
+                    "message",
+                    "basis",
+                    "reply_by",
+                    "sent_at",
+                    "read_at",
+                    "reply",
+                    "replied_at",
+                ),
+            )
+            for n in _all(DecisionNotice, person, DecisionNotice.sent_at)
+        ],
         "compliance_results": [
             _row(
                 c,
@@ -343,6 +378,27 @@ def collect(person: Person) -> dict[str, Any]:
                 ),
             )
             for n in _all(OutboxMessage, person, OutboxMessage.created_at)
+        ],
+        "portal_messages": [
+            _row(m, ("kind", "params", "created_at", "read_at"))
+            for m in _all(PortalMessage, person, PortalMessage.created_at, PortalMessage.id)
+        ],
+        "contact_verifications": [
+            _row(v, ("channel", "address", "created_at", "verified_at"))
+            for v in _all(ContactVerification, person, ContactVerification.created_at)
+        ],
+        "af_action_plans": [
+            _row(
+                a,
+                (
+                    "af_reference",
+                    "obligations",
+                    "hours_per_week_needed",
+                    "part_time_reason",
+                    "imported_at",
+                ),
+            )
+            for a in _all(AfActionPlan, person)
         ],
         "personal_cards": [
             _row(c, ("serial", "issued_at", "revoked_at", "revoked_reason"))
@@ -367,12 +423,17 @@ SECTION_TITLES = {
     "statuses": N_("Tillstånd med datum (till exempel föräldraledighet)"),
     "external_occupations": N_("Arbete, studier och program"),
     "plans": N_("Planer"),
+    "enrolments": N_("Anmälningar till aktiviteter"),
     "attendance_events": N_("Registrerad närvaro"),
     "absences": N_("Frånvaroanmälningar"),
     "declined_offers": N_("Erbjudanden du har tackat nej till"),
+    "decision_notices": N_("Underrättelser innan beslut om nedsättning eller avslag"),
     "sanction_decisions": N_("Beslut om nedsättning eller avslag"),
     "compliance_results": N_("Uppföljning av aktivitetskravet"),
     "notices": N_("Meddelanden till dig"),
+    "portal_messages": N_("Meddelanden i portalen"),
+    "contact_verifications": N_("Kontrollerade kontaktuppgifter"),
+    "af_action_plans": N_("Arbetsförmedlingens handlingsplan"),
     "personal_cards": N_("Personliga koder och kort"),
     "access_log": N_("Personal som har läst eller ändrat i ditt ärende"),
 }
@@ -470,6 +531,19 @@ FIELD_LABELS = {
     "action": N_("Vad"),
     "object_type": N_("Uppgift"),
     "why": N_("Varför"),
+    "message": N_("Meddelande"),
+    "reply_by": N_("Svara senast"),
+    "read_at": N_("Läst"),
+    "reply": N_("Ditt svar"),
+    "replied_at": N_("Du svarade"),
+    "title": N_("Rubrik"),
+    "address": N_("Adress eller nummer"),
+    "verified_at": N_("Kontrollerad"),
+    "af_reference": N_("Arbetsförmedlingens referens"),
+    "obligations": N_("Åtaganden"),
+    "hours_per_week_needed": N_("Timmar per vecka enligt Arbetsförmedlingen"),
+    "part_time_reason": N_("Skäl till deltid"),
+    "imported_at": N_("Hämtad"),
 }
 #: Coded values shown with their label, by (section, field); a section inside a record is
 #: "section.field" (e.g. "applications.lines").
@@ -493,6 +567,9 @@ VALUE_LABELS: dict[tuple[str, str], dict[str, str]] = {
     ("absences", "reason"): ENUM_LABELS[enums.AbsenceReason],
     ("absences", "decision"): ENUM_LABELS[enums.AbsenceDecision],
     ("sanction_decisions", "kind"): ENUM_LABELS[enums.SanctionKind],
+    ("decision_notices", "kind"): ENUM_LABELS[enums.SanctionKind],
+    ("enrolments", "status"): ENUM_LABELS[enums.EnrolmentStatus],
+    ("contact_verifications", "channel"): ENUM_LABELS[enums.Channel],
     ("compliance_results", "status"): ENUM_LABELS[enums.ComplianceStatus],
     ("compliance_results", "flags"): FLAG_LABELS,
     ("notices", "channel"): ENUM_LABELS[enums.Channel],
@@ -508,16 +585,28 @@ VALUE_FALLBACK = {
     ("attendance_events", "reason"): OTHER_REASON,
 }
 #: Fields left out of the PDF: machine detail that the JSON file carries in full.
-PDF_SKIP = {"days", "figures", "answers", "sha256", "event_id", "supersedes", "format_version"}
+PDF_SKIP = {
+    "days",
+    "figures",
+    "answers",
+    "sha256",
+    "event_id",
+    "supersedes",
+    "format_version",
+    "basis",
+    "params",
+}
 #: Fields left out of one section of the PDF (the notice's subject says what its kind is; the
 #: access log's purpose is the page's internal name unless staff wrote one).
-PDF_SKIP_IN = {("notices", "kind"), ("person", "language")}
+PDF_SKIP_IN = {("notices", "kind"), ("person", "language"), ("portal_messages", "kind")}
 #: Sections shown as one table with a row per record, and their columns.
 TABLES = {
     "attendance_events": ("occurred_at", "kind", "activity", "site", "status", "reason"),
     "access_log": ("at", "actor_role", "action", "object_type"),
     "personal_cards": ("serial", "issued_at", "revoked_at", "revoked_reason"),
     "notices": ("created_at", "channel", "subject", "status"),
+    "portal_messages": ("created_at", "title", "read_at"),
+    "contact_verifications": ("created_at", "channel", "address", "verified_at"),
 }
 #: Fields that hold amounts in kronor.
 AMOUNTS = {"amount_sek", "estimate_sek"}
@@ -575,7 +664,17 @@ def to_pdf(data: dict[str, Any], language: str = "sv") -> bytes:
     a section with a heading for each kind of data, labels instead of codes, dates and amounts
     formatted for the language, Arabic shaped right to left (see portal/pdf.py)."""
     with force_locale(language):
-        return _render(data, language)
+        return _render(_with_message_titles(data), language)
+
+
+def _with_message_titles(data: dict[str, Any]) -> dict[str, Any]:
+    """The portal messages with their titles in the current language (the JSON file keeps
+    their kind and values, from which the portal writes them in the reader's language)."""
+    messages = [
+        {"title": portal_text(m["kind"], m["params"] or {}, None).title, **m}
+        for m in data.get("portal_messages", [])
+    ]
+    return {**data, "portal_messages": messages}
 
 
 def _render(data: dict[str, Any], language: str) -> bytes:

@@ -8,15 +8,22 @@ from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
 from portal.models import (
+    AfActionPlan,
     AuditEntry,
     Channel,
+    ContactVerification,
+    DecisionNotice,
     DeclinedOffer,
+    Enrolment,
     HouseholdMember,
     MemberRole,
     OutboxMessage,
     SanctionDecision,
     SanctionKind,
 )
+from portal.models.base import utcnow
+from portal.notices.services import notify
+from portal.refs import new_ref
 from portal.services import attachments, my_data
 from tests.portal import factories as pf
 from tests.portal.pdftext import pdf_text
@@ -66,6 +73,43 @@ def _rich_person(world):
             person_id=p.id,
         )
     )
+    db.session.add(
+        Enrolment(person_id=p.id, activity_id=world.activity_a.id, from_date=date(2026, 3, 1))
+    )
+    db.session.add(
+        DecisionNotice(
+            public_ref=new_ref(),
+            person_id=p.id,
+            month="2026-02",
+            kind=SanctionKind.REDUCTION,
+            amount_sek=1500,
+            basis={"unexcused_minutes": 600},
+            message="Vi tänker sätta ned ditt bistånd för februari.",
+            reply_by=date(2026, 3, 20),
+            sent_by_id=world.caseworker.id,
+            reply="Jag var sjuk, intyg kommer.",
+            replied_at=utcnow(),
+        )
+    )
+    notify(None, p, "absence_decision", key="my-data", date="2026-03-02")
+    db.session.add(
+        ContactVerification(
+            person_id=p.id,
+            channel=Channel.EMAIL,
+            address="alma@example.se",
+            code_hash="0" * 64,
+            expires_at=utcnow(),
+            verified_at=utcnow(),
+        )
+    )
+    db.session.add(
+        AfActionPlan(
+            person_id=p.id,
+            af_reference="AF-123",
+            obligations=["Söka sex arbeten i månaden"],
+            part_time_reason="",
+        )
+    )
     # The other person's rows must never appear.
     pf.application(world.person_b, "2026-02", items=[("cost", "rent", 9999)])
     pf.absence(
@@ -89,6 +133,22 @@ def test_collect_has_every_section_and_only_my_rows(world, app):
     assert data["declined_offers"][0]["activity"] == world.activity_a.name
     assert data["sanction_decisions"][0]["kind"] == "no_action"
     assert data["notices"][0]["body"] == "Du har fått ett beslut."
+    assert data["enrolments"][0]["activity"] == world.activity_a.name
+    assert data["enrolments"][0]["site"] == "Plats A"
+    notice = data["decision_notices"][0]
+    assert notice["kind"] == "reduction" and notice["amount_sek"] == 1500
+    assert notice["reply"] == "Jag var sjuk, intyg kommer." and notice["reply_by"] == "2026-03-20"
+    assert [m["kind"] for m in data["portal_messages"]] == ["absence_decision"]
+    assert data["portal_messages"][0]["params"] == {"date": "2026-03-02"}
+    assert data["contact_verifications"] == [
+        {
+            "channel": "email",
+            "address": "alma@example.se",
+            "created_at": data["contact_verifications"][0]["created_at"],
+            "verified_at": data["contact_verifications"][0]["verified_at"],
+        }
+    ]
+    assert data["af_action_plans"][0]["obligations"] == ["Söka sex arbeten i månaden"]
     assert data["access_log"][0] == {
         "at": data["access_log"][0]["at"],
         "actor_role": "caseworker",
@@ -108,6 +168,33 @@ def test_collect_has_every_section_and_only_my_rows(world, app):
     assert "9999" not in text and world.person_b.identity.personnummer not in text
     # Staff identities are left out.
     assert world.caseworker.email not in text and world.caseworker.name not in text
+
+
+def test_every_table_with_a_persons_rows_is_read_for_the_export(app, world, db):
+    """GDPR art. 15: a new table about a person must reach My data, or this test fails."""
+    import re
+
+    import sqlalchemy as sa
+
+    from portal.models import Base
+
+    about_a_person = {t.name for t in Base.metadata.sorted_tables if "person_id" in t.c}
+    statements = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    _rich_person(world)
+    db.session.expire_all()
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        my_data.collect(world.person_a)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    read = {
+        name for statement in statements for name in re.findall(r"(?:FROM|JOIN) (\w+)", statement)
+    }
+    assert about_a_person - read == set()
 
 
 def test_json_download(client, world, now, login):
@@ -139,6 +226,9 @@ def test_pdf_is_a_readable_document_with_contents_and_labels(app, world):
     assert "Innehåll" in text
     for heading in ("Om dig", "Ditt hushåll", "Ansökningar", "Registrerad närvaro"):
         assert heading in text
+    # The notice before a decision with the applicant's reply, the portal's own messages.
+    assert "Underrättelser innan beslut" in text and "Jag var sjuk, intyg kommer." in text
+    assert "Din frånvaroanmälan är bedömd" in text and "AF-123" in text
     # Labels, not codes: the child's role, the application's state, the kind of line.
     assert "Barn som bor hemma" in text and "Hyra eller avgift för bostaden" in text
     assert "Ingen åtgärd" in text and "Incheckning" in text
