@@ -205,6 +205,23 @@ class SettingsForm(FlaskForm):
     )
 
 
+class CheckinWindowForm(FlaskForm):
+    """The check-in setting that applies at once (it decides who may register what, not how a
+    month is reconciled, so it is not dated)."""
+
+    checkin_backdate_days = IntegerField(
+        _l("Registrera i efterhand, dagar bakåt"),
+        description=_l(
+            "Hur många dagar bakåt personal på en plats får registrera en missad incheckning "
+            "eller utcheckning. 0 betyder bara samma dag. Gäller direkt."
+        ),
+        validators=[
+            InputRequired(_l("Skriv antal dagar.")),
+            NumberRange(0, 31, message=_l("Skriv ett heltal mellan 0 och 31.")),
+        ],
+    )
+
+
 class NormYearForm(FlaskForm):
     year = IntegerField(
         _l("År"),

@@ -23,6 +23,7 @@ from admin.administration import norms, settings, units, users
 from admin.administration.forms import (
     ROLE_LABELS,
     ButtonForm,
+    CheckinWindowForm,
     IntakeRuleForm,
     IntakeUnitForm,
     NormImportForm,
@@ -391,11 +392,7 @@ def settings_page():
     current = settings.in_force(municipality_id, today)
     form = SettingsForm()
     if request.method == "GET":
-        for name in settings.DATED_FIELDS:
-            getattr(form, name).data = getattr(current, name)
-        form.missing_checkout.data = str(current.missing_checkout)
-        form.extra_exemptions.data = list(current.extra_exemptions)
-        form.effective_from.data = settings.next_month(today)
+        _show_in_force(form, current, today)
     preview = None
     if request.method == "POST" and form.validate_on_submit():
         values = {name: getattr(form, name).data for name in settings.DATED_FIELDS}
@@ -424,15 +421,63 @@ def settings_page():
                 else getattr(form, error.message, form.full_time_hours_per_week)
             )
             target.errors.append(_message(error))
+    return _settings_page(form, current, today, preview=preview)
+
+
+def _show_in_force(form: SettingsForm, current, today) -> None:
+    """The dated form filled with the settings in force, to change from next month."""
+    for name in settings.DATED_FIELDS:
+        getattr(form, name).data = getattr(current, name)
+    form.missing_checkout.data = str(current.missing_checkout)
+    form.extra_exemptions.data = list(current.extra_exemptions)
+    form.effective_from.data = settings.next_month(today)
+
+
+def _settings_page(form, current, today, *, preview=None, checkin_form=None, status=200):
+    municipality_id = current_user.municipality_id
+    if checkin_form is None:
+        checkin_form = CheckinWindowForm(prefix="checkin")
+        row = units.intake_settings(municipality_id)
+        checkin_form.checkin_backdate_days.data = row.checkin_backdate_days if row else None
     return render_template(
         "administration/settings.html",
         form=form,
+        checkin_form=checkin_form,
         current=current,
         history=settings.history(municipality_id),
         preview=preview,
         statuses=settings.STATUSES,
         today=today,
-    )
+        missing_checkout_labels={c.value: c.label for c in form.missing_checkout.choices},
+        exemption_labels={c.value: c.label for c in form.extra_exemptions.choices},
+    ), status
+
+
+@bp.post("/settings/checkin")
+@staff_required(ADMIN)
+def settings_checkin():
+    """How many days back site staff may register afterwards (applies at once)."""
+    checkin_form = CheckinWindowForm(prefix="checkin")
+    if checkin_form.validate_on_submit():
+        try:
+            changed = settings.set_checkin_backdate_days(
+                current_user, checkin_form.checkin_backdate_days.data
+            )
+        except DomainError as error:
+            db.session.rollback()
+            checkin_form.checkin_backdate_days.errors.append(_message(error))
+        else:
+            db.session.commit()
+            if changed:
+                flash(_("Inställningen för incheckning är sparad och gäller nu."), "success")
+            else:
+                flash(_("Inget ändrades: det var redan så."), "info")
+            return redirect(url_for("administration.settings_page") + "#checkin")
+    today = local_today()
+    current = settings.in_force(current_user.municipality_id, today)
+    form = SettingsForm(formdata=None)
+    _show_in_force(form, current, today)
+    return _settings_page(form, current, today, checkin_form=checkin_form, status=400)
 
 
 # --- the national norm -----------------------------------------------------------------------

@@ -22,7 +22,14 @@ from portal.compliance.reconcile import evaluate_scope
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.i18n import local_today
-from portal.models import ComplianceResult, Person, SettingsVersion, StaffUser, Unit
+from portal.models import (
+    ComplianceResult,
+    MunicipalitySettings,
+    Person,
+    SettingsVersion,
+    StaffUser,
+    Unit,
+)
 from portal.models.enums import MissingCheckoutPolicy, StatusKind
 from portal.services.settings_versions import (
     DATED_FIELDS,
@@ -167,6 +174,27 @@ def save_version(
         why=f"from {effective_from.isoformat()}: {summary}",
     )
     return version
+
+
+def set_checkin_backdate_days(actor: StaffUser, days: int) -> bool:
+    """How many days back site staff may register a missed check-in or check-out, from now
+    on (audited). False when it was already so; raises ``no_settings`` or ``invalid_setting``."""
+    if not (isinstance(days, int) and 0 <= days <= 31):
+        raise DomainError("invalid_setting", "checkin_backdate_days")
+    row = db.session.get(MunicipalitySettings, actor.municipality_id)
+    if row is None:
+        raise DomainError("no_settings", status=409)
+    if row.checkin_backdate_days == days:
+        return False
+    before, row.checkin_backdate_days = row.checkin_backdate_days, days
+    audit.record(
+        "update",
+        "settings",
+        actor=actor,
+        object_ref="checkin_backdate_days",
+        why=f"checkin_backdate_days {before} -> {days}",
+    )
+    return True
 
 
 def _plain(value: Any) -> str:

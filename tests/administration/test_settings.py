@@ -209,5 +209,41 @@ def test_the_page_saves_a_change_from_next_month(client, world, login, db):
         assert resp.status_code == 302
         page = client.get(f"{BASE}/settings").get_data(as_text=True)
     assert "2027-01-01" in page and "Beslut KS 2026/12" in page and "Kommande" in page
+    assert "utcheckning: Räknas till passets slut" in page  # the label, not the code
     version = db.session.scalars(sa.select(SettingsVersion)).one()
     assert version.shortfall_tolerance_minutes == 20 and version.created_by_id == world.admin.id
+
+
+def test_the_check_in_window_is_set_on_the_page_at_once_and_audited(client, world, login, db):
+    from checkin.corrections import backdate_days
+
+    login(world.admin)
+    page = client.get(f"{BASE}/settings").get_data(as_text=True)
+    assert "Registrera i efterhand, dagar bakåt" in page and 'value="7"' in page
+    resp = client.post(f"{BASE}/settings/checkin", data={"checkin-checkin_backdate_days": "3"})
+    assert resp.status_code == 302 and resp.location.endswith("/settings#checkin")
+    assert backdate_days(world.site_a) == 3  # what site staff may register afterwards
+    audit = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.object_ref == "checkin_backdate_days")
+    ).one()
+    assert audit.actor_user_id == world.admin.id and audit.why.endswith("7 -> 3")
+    assert db.session.scalar(sa.select(sa.func.count(SettingsVersion.id))) == 0  # not dated
+
+
+@pytest.mark.parametrize("bad", ["32", "-1", "", "tre"])
+def test_a_wrong_check_in_window_is_refused_with_a_message(client, world, login, db, bad):
+    from checkin.corrections import backdate_days
+
+    login(world.admin)
+    resp = client.post(f"{BASE}/settings/checkin", data={"checkin-checkin_backdate_days": bad})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "Det finns fel i formuläret" in page
+    assert "Skriv" in page and 'href="#checkin-checkin_backdate_days"' in page
+    assert backdate_days(world.site_a) == 7
+
+
+@pytest.mark.parametrize("who", ["caseworker", "site_staff", "auditor"])
+def test_only_an_administrator_sets_the_check_in_window(client, world, login, who):
+    login(getattr(world, who))
+    resp = client.post(f"{BASE}/settings/checkin", data={"checkin-checkin_backdate_days": "1"})
+    assert resp.status_code == 403

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pypdfium2
 import pytest
 import zxingcpp
+from flask_babel import force_locale
 
 from checkin import card, services
 from checkin.card import card_pdf
@@ -34,16 +35,25 @@ def test_every_code_on_the_card_decodes_at_150_dpi(ck, name):
     assert sizes[0] < sizes[1]  # the cut-out card's code and the larger copy
 
 
-def test_the_cut_out_cards_code_stands_alone_in_its_quiet_zone(ck):
+@pytest.mark.parametrize(
+    ("language", "name"),
+    [
+        ("sv", "Maria-Magdalena Östlund-Åkerberg von Schwerin Karlsson"),
+        ("ar", "محمد عبد الرحمن بن عبد العزيز آل سعود الحسيني"),
+    ],
+)
+def test_the_cut_out_cards_code_stands_alone_in_its_quiet_zone(app, ck, language, name):
     """Cut out along the dashed line, the card still scans, and the four modules of white
-    around its code hold no text, however long the name."""
+    around its code hold no text, however long the name. In Arabic the sheet is mirrored:
+    the card at the right, its code at the card's left, the text right-aligned beside it."""
     code = services.personal_code(ck.person, printed=True)
-    name = "Maria-Magdalena Östlund-Åkerberg von Schwerin Karlsson"
-    pdf = card_pdf(name, code, 123456, datetime(2026, 12, 31, 12, tzinfo=UTC))
+    with app.test_request_context(), force_locale(language):
+        pdf = card_pdf(name, code, 123456, datetime(2026, 12, 31, 12, tzinfo=UTC))
     page = pypdfium2.PdfDocument(pdf)[0]
     image = page.render(scale=DPI / 72).to_pil().convert("L")
     px = DPI / 25.4  # pixels per millimetre
-    x, y = card.CARD_X, card.CARD_Y
+    x, y = card.card_x(language), card.CARD_Y
+    assert (x > 100) == (language == "ar") and (card.code_x(language) < x + 5) == (language == "ar")
     cut = image.crop(
         (round(x * px), round(y * px), round((x + card.CARD_W) * px), round((y + card.CARD_H) * px))
     )
@@ -52,8 +62,8 @@ def test_the_cut_out_cards_code_stands_alone_in_its_quiet_zone(ck):
 
     # The quiet zone: the frame between the code's outer square and its modules.
     modules = len(card._qr_matrix(code))
-    size = card.CARD_H - 2
-    left, top = x + card.CARD_W - size - 1, y + 1
+    size = card.QR_SIZE
+    left, top = card.code_x(language), y + 1
     unit = size / (modules + 2 * card.QUIET_ZONE)
     inner = card.QUIET_ZONE * unit
     outer_box = [round(v * px) for v in (left, top, left + size, top + size)]
