@@ -124,7 +124,7 @@ fmt: install-dev ## Format and auto-fix with ruff
 	$(VENV)/bin/ruff check --fix .
 
 .PHONY: bench
-bench: bench-reconcile bench-checkin bench-reports ## Run every benchmark
+bench: bench-reconcile bench-checkin bench-reports bench-pdf ## Run every benchmark
 
 .PHONY: bench-reconcile
 bench-reconcile: install ## Reconcile a synthetic municipality of 8 000 people (ratio vs fetch)
@@ -133,6 +133,10 @@ bench-reconcile: install ## Reconcile a synthetic municipality of 8 000 people (
 .PHONY: bench-reports
 bench-reports: install ## IVO quarter and returns for a synthetic municipality of 41 000 (ratio vs fetch)
 	$(PY) bench/reports.py
+
+.PHONY: bench-pdf
+bench-pdf: install ## The busiest demo applicant's "My data" PDF, shaped vs plain (ratio)
+	$(PY) bench/pdf.py
 
 .PHONY: bench-checkin
 bench-checkin: install ## A morning rush of scans under gunicorn against a bare baseline

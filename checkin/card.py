@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 
 from portal.i18n import to_local
-from portal.pdf import align, is_rtl, unicode_font
+from portal.pdf import align, is_rtl, needs_shaping, unicode_font
 
 #: ISO/IEC 7810 ID-1, the size of a bank card, in millimetres.
 CARD_W, CARD_H = 85.6, 54.0
@@ -112,7 +112,7 @@ def card_pdf(full_name: str, code: str, serial: int, issued_at: datetime) -> byt
     pdf.set_author(_("Aktivitetsportalen"))
     pdf.set_auto_page_break(False)
     pdf.add_page()
-    family = unicode_font(pdf)
+    family = unicode_font(pdf, shaping=needs_shaping(language, full_name))
     matrix = _qr_matrix(code)
     issued = format_date(to_local(issued_at).date(), "medium")
 

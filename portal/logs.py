@@ -88,6 +88,8 @@ def init_app(app: Flask) -> None:
         logging.setLogRecordFactory(_record_factory(factory))
     logging.basicConfig(level=level, format=FORMAT)
     app.logger.setLevel(level)
+    # fontTools logs a dozen INFO lines ("glyf pruned" …) for every PDF it subsets a font for.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
     @app.after_request
     def _tag(response):

@@ -10,6 +10,7 @@ when a PDF is made, and a missing font is a clear error instead of a PDF full of
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fpdf import FPDF
@@ -31,8 +32,23 @@ class FontMissing(RuntimeError):
     code = "pdf_font_missing"
 
 
-def unicode_font(pdf: FPDF) -> str:
-    """Add DejaVu Sans (regular and bold) to ``pdf``, turn on text shaping, return the family.
+#: Text that reads right without shaping: Latin with its accented letters, Greek, Cyrillic,
+#: punctuation and symbols. Anything else (Arabic, Hebrew, combining marks, Indic scripts…)
+#: needs HarfBuzz to join, order and place its letters.
+_NEEDS_NO_SHAPING = re.compile("[\x00-\u02ff\u0370-\u03ff\u0400-\u052f\u1e00-\u1eff\u2000-\u2bff]*")
+
+
+def needs_shaping(language: str | None, *texts: str) -> bool:
+    """Whether a document in ``language`` holding ``texts`` needs text shaping: always for a
+    right-to-left language, else only when some text is in a script that needs it (an Arabic
+    name in a Swedish document). Shaping every cell of a long table costs about two thirds of
+    the time it takes to make the PDF (``bench/pdf.py``), so plain Latin text goes without."""
+    return is_rtl(language) or not all(_NEEDS_NO_SHAPING.fullmatch(text) for text in texts)
+
+
+def unicode_font(pdf: FPDF, *, shaping: bool = True) -> str:
+    """Add DejaVu Sans (regular and bold) to ``pdf``, turn on text shaping (unless ``shaping``
+    is False: see :func:`needs_shaping`), return the family.
 
     Raises :class:`FontMissing` when the font files or the ``uharfbuzz`` package are missing.
     """
@@ -41,6 +57,8 @@ def unicode_font(pdf: FPDF) -> str:
         raise FontMissing(f"{regular} is missing: install Debian's fonts-dejavu-core (make fonts)")
     pdf.add_font(FAMILY, "", str(regular))
     pdf.add_font(FAMILY, "B", str(bold))
+    if not shaping:
+        return FAMILY
     try:
         pdf.set_text_shaping(True)
     except ImportError as exc:  # fpdf2 raises FPDFException wrapping the ImportError

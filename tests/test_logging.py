@@ -6,6 +6,7 @@ import re
 
 from portal.extensions import db
 from portal.logs import mask
+from portal.models import utcnow
 from tests.casework import builders as b
 from tests.portal.conftest import NOW
 from tests.portal.test_applications import _fill_all, _start
@@ -65,3 +66,13 @@ def test_a_whole_journey_logs_no_personnummer_and_no_name(
     assert not PNR.search(text)
     for word in (person.first_name, person.last_name, person.identity.personnummer):
         assert word not in text
+
+
+def test_making_a_pdf_logs_nothing_of_the_font_library(app, world, caplog):
+    from checkin import services
+    from checkin.card import card_pdf
+
+    caplog.set_level(logging.DEBUG)
+    with app.test_request_context():
+        card_pdf("Alma", services.personal_code(world.person_a, printed=True), 1, utcnow())
+    assert [r for r in caplog.records if r.name.startswith("fontTools")] == []

@@ -6,6 +6,7 @@ left out: a decision says when it was made, not by whom, and the access log give
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -48,7 +49,7 @@ from portal.models import (
     utcnow,
 )
 from portal.notices.kinds import portal_text
-from portal.pdf import align, is_rtl, unicode_font
+from portal.pdf import align, is_rtl, needs_shaping, unicode_font
 from portal.services.labels import (
     AUDIT_ACTIONS,
     AUDIT_OBJECTS,
@@ -679,7 +680,9 @@ def _with_message_titles(data: dict[str, Any]) -> dict[str, Any]:
 
 def _render(data: dict[str, Any], language: str) -> bytes:
     pdf = _Pdf(format="A4")
-    pdf.family = unicode_font(pdf)
+    pdf.family = unicode_font(
+        pdf, shaping=needs_shaping(language, json.dumps(data, ensure_ascii=False, default=str))
+    )
     pdf.side = align(language)
     rtl = is_rtl(language)
     pdf.set_lang(language)

@@ -59,3 +59,27 @@ def test_a_missing_font_is_a_clear_error_not_question_marks(app, monkeypatch, tm
 def test_right_to_left_languages_are_right_aligned():
     assert portal_pdf.align("ar") == "R" and portal_pdf.align("ar_SA") == "R"
     assert portal_pdf.align("sv") == "L" and portal_pdf.align(None) == "L"
+
+
+@pytest.mark.parametrize(
+    ("language", "texts", "shaped"),
+    [
+        ("sv", ("Alma Åström", "Zoë Ødegård – 6 855 kr", "Ольга"), False),
+        ("en", ("Alma",), False),
+        ("sv", ("Alma", "علي حسن"), True),  # an Arabic name in a Swedish document
+        ("sv", ("Jose\u0301",), True),  # a combining accent is placed by shaping
+        ("ar", ("Alma",), True),  # right to left: always
+    ],
+)
+def test_text_is_shaped_when_a_script_needs_it(language, texts, shaped):
+    assert portal_pdf.needs_shaping(language, *texts) is shaped
+
+
+def test_a_swedish_pdf_shapes_an_arabic_name(app, world):
+    from portal.services import my_data
+
+    world.person_a.first_name = "علي"
+    db.session.commit()
+    with app.test_request_context():
+        text = pdf_text(my_data.to_pdf(my_data.collect(world.person_a), "sv"))
+    assert "علي" in text and "Om dig" in text
