@@ -11,6 +11,7 @@ import time_machine
 
 from checkin import services as checkin_services
 from portal import demo
+from portal.demo import any_day
 from portal.i18n import STOCKHOLM
 from portal.models import Enrolment, EnrolmentStatus
 
@@ -21,7 +22,7 @@ SATURDAY_EVENING = datetime(2026, 12, 12, 21, 40, tzinfo=STOCKHOLM)
 def test_loaded_on_a_weekend_evening_a_session_runs_and_a_scanner_is_enrolled(runner, db):
     with time_machine.travel(SATURDAY_EVENING, tick=False):
         assert runner.invoke(args=["demo", "load"]).exit_code == 0
-        running = demo.running_demo_session()
+        running = any_day.running_demo_session()
         assert running is not None
         activity, session = running
         assert session.weekday == 6
@@ -32,12 +33,12 @@ def test_loaded_on_a_weekend_evening_a_session_runs_and_a_scanner_is_enrolled(ru
                 Enrolment.status == EnrolmentStatus.ENROLLED,
             )
         ).all()
-        assert len(enrolled) == demo.DEMO_OPEN_ENROLLED
-        device = checkin_services.authenticate_device(demo.DEMO_DEVICE_TOKEN)
+        assert len(enrolled) == any_day.DEMO_OPEN_ENROLLED
+        device = checkin_services.authenticate_device(any_day.DEMO_DEVICE_TOKEN)
         assert device.site_id == activity.site_id and device.enrolled_at is not None
         out = runner.invoke(args=["demo", "logins"]).output
-    assert demo.DEMO_DEVICE_TOKEN in out and "checkin.device" in out
-    assert "Running now: " + demo.DEMO_OPEN_ACTIVITY in out
+    assert any_day.DEMO_DEVICE_TOKEN in out and "checkin.device" in out
+    assert "Running now: " + any_day.DEMO_OPEN_ACTIVITY in out
 
 
 @pytest.mark.parametrize("hour, minute", [(0, 5), (7, 0), (23, 58)])
@@ -46,7 +47,7 @@ def test_at_any_hour_the_session_covers_the_moment_of_loading(app, db, hour, min
     with time_machine.travel(moment, tick=False):
         assert demo.load()
         db.session.commit()
-        assert demo.running_demo_session() is not None
+        assert any_day.running_demo_session() is not None
 
 
 def test_the_dev_sign_in_page_says_what_demo_people_show(client, db):
@@ -57,7 +58,7 @@ def test_the_dev_sign_in_page_says_what_demo_people_show(client, db):
     assert "har en plan att bekräfta" in page
     assert "står i kö till" in page
     assert "tackade nej till ett erbjudande" in page
-    assert page.count("är inskriven i ett pass som pågår nu") == demo.DEMO_OPEN_ENROLLED
+    assert page.count("är inskriven i ett pass som pågår nu") == any_day.DEMO_OPEN_ENROLLED
 
 
 def test_on_a_working_day_evening_the_demo_scanner_checks_a_demo_person_in(app, db):
@@ -69,12 +70,12 @@ def test_on_a_working_day_evening_the_demo_scanner_checks_a_demo_person_in(app, 
     with time_machine.travel(monday_evening, tick=False):
         demo.load()
         db.session.commit()
-        activity, _session = demo.running_demo_session()
+        activity, _session = any_day.running_demo_session()
         enrolment = db.session.scalars(
             sa.select(Enrolment).where(Enrolment.activity_id == activity.id)
         ).first()
         person = db.session.get(Person, enrolment.person_id)
-        device = checkin_services.authenticate_device(demo.DEMO_DEVICE_TOKEN)
+        device = checkin_services.authenticate_device(any_day.DEMO_DEVICE_TOKEN)
         with app.test_request_context():
             code = checkin_services.personal_code(person, printed=True)
             outcome = checkin_services.record_scan(
