@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from admin.casework import intake
+from admin.casework import intake, search
 from admin.casework import services as casework
 from admin.casework.forms import ButtonForm, SearchForm, TransferForm
 from portal import nav
@@ -47,7 +47,7 @@ def home():
 def person(ref: str):
     """A person's case: identity, household, applications, assessment and more (audited)."""
     person = case_person_or_404(ref)
-    overview = casework.case_overview(current_user, person)
+    overview = search.case_overview(current_user, person)
     return _render_case(overview, personnummer=None)
 
 
@@ -59,8 +59,8 @@ def reveal_personnummer(ref: str):
     form = ButtonForm()
     personnummer = None
     if form.validate_on_submit():
-        personnummer = casework.reveal_personnummer(current_user, person)
-    overview = casework.case_overview(current_user, person)
+        personnummer = search.reveal_personnummer(current_user, person)
+    overview = search.case_overview(current_user, person)
     return _render_case(overview, personnummer=personnummer)
 
 
@@ -92,7 +92,7 @@ def transfer_case(ref: str):
         else:
             flash(_("Ärendet är flyttat till %(unit)s.", unit=target.name), "success")
             return redirect(url_for("casework.queue"))
-    overview = casework.case_overview(current_user, person)
+    overview = search.case_overview(current_user, person)
     return _render_case(overview, personnummer=None, transfer_form=form), 400
 
 

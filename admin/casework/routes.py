@@ -23,6 +23,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from admin.casework import forms, sanctions, services, support
+from admin.casework import search as person_search
 from portal import audit, nav
 from portal.access import case_person_or_404, staff_required
 from portal.errors import DomainError
@@ -378,7 +379,7 @@ def search():
     form = forms.SearchForm()
     result = None
     if form.validate_on_submit():
-        result = services.search_people(current_user, form.query.data)
+        result = person_search.search_people(current_user, form.query.data)
     return render_template("casework/search.html", form=form, result=result)
 
 
