@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from admin.casework import absences as absence_review
 from admin.casework import forms, sanctions, services, support
 from admin.casework import search as person_search
 from portal import audit, nav
@@ -327,7 +328,7 @@ def end_external(ref: str, external_id: int):
 @caseworker_only
 def absences():
     """The unit's absence reports waiting for a decision."""
-    rows, truncated = services.waiting_absences(current_user)
+    rows, truncated = absence_review.waiting_absences(current_user)
     return render_template("casework/absences.html", rows=rows, truncated=truncated)
 
 
@@ -336,14 +337,14 @@ def absences():
 def absence(ref: str):
     """Review one absence report: acceptable reason or not, with a note for the applicant."""
     try:
-        report, person = services.open_absence(current_user, ref)
+        report, person = absence_review.open_absence(current_user, ref)
     except DomainError as error:
         _not_found(error)
         raise
     form = forms.AbsenceDecisionForm()
     if form.validate_on_submit():
         try:
-            services.decide_absence(
+            absence_review.decide_absence(
                 current_user, ref, form.decision.data == "approved", form.note.data
             )
             flash(_("Bedömningen är sparad. Den sökande ser beslutet."), "success")
@@ -360,7 +361,7 @@ def absence_attachment(ref: str, attachment_ref: str):
     from portal.services.attachments import open_attachment
 
     try:
-        found = services.absence_attachment(current_user, ref, attachment_ref)
+        found = absence_review.absence_attachment(current_user, ref, attachment_ref)
         stream, name, content_type = open_attachment(found)
     except DomainError as error:
         _not_found(error)
