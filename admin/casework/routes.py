@@ -23,6 +23,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from admin.casework import absences as absence_review
+from admin.casework import applications as case_applications
 from admin.casework import forms, sanctions, services, support
 from admin.casework import search as person_search
 from portal import audit, nav
@@ -97,7 +98,7 @@ def queue():
 def application(ref: str):
     """The whole application, its timers and earlier decisions (audited)."""
     try:
-        view = services.open_application(current_user, ref)
+        view = case_applications.open_application(current_user, ref)
     except DomainError as error:
         _not_found(error)
         raise
@@ -113,7 +114,7 @@ def first_contact(ref: str):
     form = forms.ButtonForm()
     if form.validate_on_submit():
         try:
-            services.record_first_contact(current_user, ref)
+            case_applications.record_first_contact(current_user, ref)
             flash(_("Första kontakt är registrerad."), "success")
         except DomainError as error:
             _not_found(error)
@@ -126,14 +127,14 @@ def first_contact(ref: str):
 def decide(ref: str):
     """Decide the month: approve, partly approve or refuse, with reasons for the applicant."""
     try:
-        view = services.open_application(current_user, ref)
+        view = case_applications.open_application(current_user, ref)
     except DomainError as error:
         _not_found(error)
         raise
     form = forms.DecisionForm()
     if form.validate_on_submit():
         try:
-            services.decide_application(
+            case_applications.decide_application(
                 current_user,
                 ref,
                 DecisionOutcome(form.outcome.data),
@@ -168,7 +169,7 @@ def attachment(ref: str, attachment_ref: str):
     from portal.services.attachments import open_attachment
 
     try:
-        found = services.application_attachment(current_user, ref, attachment_ref)
+        found = case_applications.application_attachment(current_user, ref, attachment_ref)
         stream, name, content_type = open_attachment(found)
     except DomainError as error:
         _not_found(error)

@@ -9,8 +9,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 import time_machine
 
-from admin.casework import absences
-from admin.casework import services as casework
+from admin.casework import absences, applications
 from admin.plans import services as plans
 from portal.models import Channel, DecisionOutcome, OutboxMessage, StaffUser
 from portal.notices import notify
@@ -31,7 +30,7 @@ def test_no_email_or_sms_carries_case_content(app, runner, db, world):
     db.session.commit()
     caseworker = db.session.get(StaffUser, world.caseworker.id)
     with app.test_request_context():
-        casework.decide_application(
+        applications.decide_application(
             caseworker, application.public_ref, DecisionOutcome.PARTLY_APPROVED, 5432, REASONS
         )
         absences.decide_absence(caseworker, report.public_ref, False, NOTE)
