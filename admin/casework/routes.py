@@ -24,7 +24,7 @@ from wtforms import SelectChoice
 
 from admin.casework import absences as absence_review
 from admin.casework import applications as case_applications
-from admin.casework import forms, sanctions, services, support
+from admin.casework import assessments, forms, sanctions, services, support
 from admin.casework import search as person_search
 from portal import audit, nav
 from portal.access import case_person_or_404, staff_required
@@ -195,7 +195,7 @@ def assessment(ref: str):
 def new_assessment(ref: str):
     """Record a new assessment of participation, work capacity and reason."""
     person = case_person_or_404(ref)
-    current = services.current_assessment(person)
+    current = assessments.current_assessment(person)
     form = forms.AssessmentForm(obj=current if request.method == "GET" and current else None)
     if request.method == "GET" and current is None:
         form.reason.data = str(AssistanceReason.UNEMPLOYMENT)
@@ -204,7 +204,7 @@ def new_assessment(ref: str):
 
         form.valid_from.data = local_today()
     if form.validate_on_submit():
-        services.record_assessment(
+        assessments.record_assessment(
             current_user,
             person,
             valid_from=form.valid_from.data,
@@ -228,7 +228,7 @@ def new_status(ref: str):
     form = forms.StatusForm()
     if form.validate_on_submit():
         try:
-            services.add_status(
+            assessments.add_status(
                 current_user,
                 person,
                 StatusKind(form.kind.data),
@@ -254,14 +254,14 @@ def end_status(ref: str, status_id: int):
     """End a status on a given day."""
     person = case_person_or_404(ref)
     try:
-        row = services.person_status(person, status_id)
+        row = assessments.person_status(person, status_id)
     except DomainError as error:
         _not_found(error)
         raise
     form = forms.EndForm()
     if form.validate_on_submit():
         try:
-            services.end_status(current_user, person, status_id, form.to_date.data)
+            assessments.end_status(current_user, person, status_id, form.to_date.data)
             flash(_("Statusen är avslutad."), "success")
             return redirect(url_for(".assessment", ref=ref))
         except DomainError as error:
@@ -280,7 +280,7 @@ def new_external(ref: str):
     form = forms.ExternalForm()
     if form.validate_on_submit():
         try:
-            services.add_external(
+            assessments.add_external(
                 current_user,
                 person,
                 ExternalKind(form.kind.data),
@@ -303,14 +303,14 @@ def end_external(ref: str, external_id: int):
     """End an external occupation on a given day."""
     person = case_person_or_404(ref)
     try:
-        row = services.external_occupation(person, external_id)
+        row = assessments.external_occupation(person, external_id)
     except DomainError as error:
         _not_found(error)
         raise
     form = forms.EndForm()
     if form.validate_on_submit():
         try:
-            services.end_external(current_user, person, external_id, form.to_date.data)
+            assessments.end_external(current_user, person, external_id, form.to_date.data)
             flash(_("Sysselsättningen är avslutad."), "success")
             return redirect(url_for(".assessment", ref=ref))
         except DomainError as error:
