@@ -10,16 +10,15 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from admin.casework.services import (
+from admin.casework.queue import (
     GRANTING,
     OPEN_STATES,
     CaseTimers,
     _approved_months,
     _plan_times,
-    refusal,
-    settings_for,
     timers_for,
 )
+from admin.casework.services import refusal, settings_for
 from portal import access, audit
 from portal.extensions import db
 from portal.models import (

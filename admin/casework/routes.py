@@ -25,6 +25,7 @@ from wtforms import SelectChoice
 from admin.casework import absences as absence_review
 from admin.casework import applications as case_applications
 from admin.casework import assessments, forms, sanctions, services, support
+from admin.casework import queue as case_queue
 from admin.casework import search as person_search
 from portal import audit, nav
 from portal.access import case_person_or_404, staff_required
@@ -89,7 +90,7 @@ def _audit_form_read(person, object_type: str, object_ref: str | None = None) ->
 @caseworker_only
 def queue():
     """The unit's applications by state and age, with service-level timers."""
-    result = services.application_queue(current_user, request.args.get("state", "open"))
+    result = case_queue.application_queue(current_user, request.args.get("state", "open"))
     return render_template("casework/queue.html", queue=result)
 
 

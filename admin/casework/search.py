@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from admin.casework import rules
 from admin.casework.assessments import current_assessment, externals, statuses
-from admin.casework.services import _approved_months
+from admin.casework.queue import _approved_months
 from portal import access, audit
 from portal.extensions import db
 from portal.i18n import local_today
