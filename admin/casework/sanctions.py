@@ -22,13 +22,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from admin.casework.services import (
-    MIN_ASSESSMENT_CHARS,
-    parse_month,
-    refusal,
-    settings_for,
-    utc_start_of,
-)
+from admin.casework.services import parse_month, refusal, settings_for, utc_start_of
 from admin.casework.support import basis_period, household_has_children, month_basis
 from portal import audit
 from portal.errors import DomainError
@@ -51,6 +45,8 @@ from portal.refs import new_ref
 
 NEGATIVE = (SanctionKind.REDUCTION, SanctionKind.REFUSAL)
 GRANTED = (DecisionOutcome.APPROVED, DecisionOutcome.PARTLY_APPROVED)
+#: Shortest written text accepted where the law asks for an assessment.
+MIN_ASSESSMENT_CHARS = 20
 
 
 class SanctionRefused(DomainError):

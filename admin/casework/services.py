@@ -1,10 +1,16 @@
-"""Casework operations: the application queue with service levels, decisions per month,
-assessment records (capacity, statuses, external occupations), absence review, person search
-and the case overview. Decision support and the requirement outlook are in ``support.py``.
+"""Casework ground the modules of this package share: every refusal code with its sentence,
+months and days in Stockholm time, the municipality's settings in force, and the length of a
+long list.
+
+The operations are by subject: the unit's queue and its service-level timers (``queue.py``), one
+application and its decision (``applications.py``), assessments, statuses and external
+occupations (``assessments.py``), absence review (``absences.py``), person search and the case
+overview (``search.py``), taking and moving a case (``intake.py``). Decision support and the
+requirement outlook are in ``support.py``, negative decisions in ``sanctions.py``.
 
 Services load and change rows and ``flush()``; the request commits once. Every refusal is a
-DomainError with a stable code that the views show as a sentence. Audit rows are written here,
-next to the read or change they record, so no view can forget one.
+DomainError with a stable code that the views show as a sentence. Audit rows are written in the
+services, next to the read or change they record, so no view can forget one.
 """
 
 from __future__ import annotations
@@ -21,8 +27,6 @@ from portal.services.settings_versions import SettingsInForce, settings_in_force
 
 #: How many rows a long list shows at most; the page says so when there are more.
 LIST_LIMIT = 100
-#: Shortest written text accepted where the law asks for an assessment.
-MIN_ASSESSMENT_CHARS = 20
 
 #: Every refusal a casework service can raise, as a sentence for the user.
 MESSAGES = {
