@@ -14,8 +14,8 @@ from admin.casework.queue import (
     GRANTING,
     OPEN_STATES,
     CaseTimers,
-    _approved_months,
-    _plan_times,
+    approved_months,
+    plan_times,
     timers_for,
 )
 from admin.casework.services import refusal, settings_for
@@ -75,8 +75,8 @@ def open_application(user: StaffUser, ref: str, now: datetime | None = None) -> 
     now = now or utcnow()
     app = _case_application(user, ref)
     person = app.person
-    approved = _approved_months([person.id])[person.id]
-    plans = _plan_times([person.id])[person.id]
+    approved = approved_months([person.id])[person.id]
+    plans = plan_times([person.id])[person.id]
     timers = timers_for(app, settings_for(person.municipality_id), approved, plans, now)
     items: dict[str, list] = defaultdict(list)
     totals: dict[str, int] = defaultdict(int)

@@ -73,7 +73,7 @@ class Queue:
 QUEUE_FILTERS = ("open", "intake", "overdue", "submitted", "in_review", "decided", "withdrawn")
 
 
-def _approved_months(person_ids: list[int]) -> dict[int, set[str]]:
+def approved_months(person_ids: list[int]) -> dict[int, set[str]]:
     rows = db.session.execute(
         sa.select(Decision.person_id, Decision.month).where(
             Decision.person_id.in_(person_ids), Decision.outcome.in_(GRANTING)
@@ -85,7 +85,7 @@ def _approved_months(person_ids: list[int]) -> dict[int, set[str]]:
     return out
 
 
-def _plan_times(person_ids: list[int]) -> dict[int, list[datetime]]:
+def plan_times(person_ids: list[int]) -> dict[int, list[datetime]]:
     rows = db.session.execute(
         sa.select(PlanVersion.person_id, PlanVersion.created_at)
         .where(PlanVersion.person_id.in_(person_ids))
@@ -167,8 +167,8 @@ def _overdue_candidates(unit_id: int, today: date):
 
 def _rows(apps: list[Application], settings, now: datetime) -> list[QueueRow]:
     ids = list({a.person_id for a in apps})
-    approved = _approved_months(ids)
-    plans = _plan_times(ids)
+    approved = approved_months(ids)
+    plans = plan_times(ids)
     rows = []
     for app in apps:
         timers = timers_for(app, settings, approved[app.person_id], plans[app.person_id], now)

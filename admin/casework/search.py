@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from admin.casework import rules
 from admin.casework.assessments import current_assessment, externals, statuses
-from admin.casework.queue import _approved_months
+from admin.casework.queue import approved_months
 from portal import access, audit
 from portal.extensions import db
 from portal.i18n import local_today
@@ -140,7 +140,7 @@ def case_overview(user: StaffUser, person: Person) -> CaseOverview:
             .limit(24)
         )
     )
-    approved = _approved_months([person.id])[person.id]
+    approved = approved_months([person.id])[person.id]
     returning = bool(applications) and rules.is_returning(applications[0].month, approved)
     plan = db.session.scalar(
         sa.select(PlanVersion)
