@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from admin.casework import intake
-from admin.casework import services as casework
+from admin.casework import intake, queue, search
 from admin.casework.forms import ButtonForm, SearchForm, TransferForm
+from admin.casework.services import default_basis_month
 from portal import nav
 from portal.access import case_person_or_404, staff_required
 from portal.errors import DomainError
@@ -36,7 +36,7 @@ def _endpoint_exists(endpoint: str) -> bool:
 def home():
     """The staff start page: a caseworker's work in numbers, or the role's areas."""
     if current_user.role == StaffRole.CASEWORKER:
-        counts = casework.caseworker_counts(current_user)
+        counts = queue.caseworker_counts(current_user)
         return render_template("admin/home.html", counts=counts, search_form=SearchForm())
     areas = [(endpoint, label) for endpoint, label in nav.items() if endpoint != "admin.home"]
     return render_template("admin/home.html", counts=None, areas=areas)
@@ -47,7 +47,7 @@ def home():
 def person(ref: str):
     """A person's case: identity, household, applications, assessment and more (audited)."""
     person = case_person_or_404(ref)
-    overview = casework.case_overview(current_user, person)
+    overview = search.case_overview(current_user, person)
     return _render_case(overview, personnummer=None)
 
 
@@ -59,8 +59,8 @@ def reveal_personnummer(ref: str):
     form = ButtonForm()
     personnummer = None
     if form.validate_on_submit():
-        personnummer = casework.reveal_personnummer(current_user, person)
-    overview = casework.case_overview(current_user, person)
+        personnummer = search.reveal_personnummer(current_user, person)
+    overview = search.case_overview(current_user, person)
     return _render_case(overview, personnummer=personnummer)
 
 
@@ -92,7 +92,7 @@ def transfer_case(ref: str):
         else:
             flash(_("Ärendet är flyttat till %(unit)s.", unit=target.name), "success")
             return redirect(url_for("casework.queue"))
-    overview = casework.case_overview(current_user, person)
+    overview = search.case_overview(current_user, person)
     return _render_case(overview, personnummer=None, transfer_form=form), 400
 
 
@@ -113,6 +113,6 @@ def _render_case(overview, personnummer: str | None, transfer_form: TransferForm
         personnummer=personnummer,
         reveal_form=ButtonForm(),
         links=links,
-        today_month=casework.default_basis_month(),
+        today_month=default_basis_month(),
         transfer_form=transfer_form or _transfer_form(),
     )

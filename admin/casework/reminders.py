@@ -10,7 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from admin.casework.services import caseworker_counts
+from admin.casework.queue import caseworker_counts
 from portal.extensions import db
 from portal.i18n import to_local
 from portal.models import StaffRole, StaffUser, utcnow

@@ -22,7 +22,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from admin.casework import forms, sanctions, services, support
+from admin.casework import absences as absence_review
+from admin.casework import applications as case_applications
+from admin.casework import assessments, forms, sanctions, services, support
+from admin.casework import queue as case_queue
+from admin.casework import search as person_search
 from portal import audit, nav
 from portal.access import case_person_or_404, staff_required
 from portal.errors import DomainError
@@ -86,7 +90,7 @@ def _audit_form_read(person, object_type: str, object_ref: str | None = None) ->
 @caseworker_only
 def queue():
     """The unit's applications by state and age, with service-level timers."""
-    result = services.application_queue(current_user, request.args.get("state", "open"))
+    result = case_queue.application_queue(current_user, request.args.get("state", "open"))
     return render_template("casework/queue.html", queue=result)
 
 
@@ -95,7 +99,7 @@ def queue():
 def application(ref: str):
     """The whole application, its timers and earlier decisions (audited)."""
     try:
-        view = services.open_application(current_user, ref)
+        view = case_applications.open_application(current_user, ref)
     except DomainError as error:
         _not_found(error)
         raise
@@ -111,7 +115,7 @@ def first_contact(ref: str):
     form = forms.ButtonForm()
     if form.validate_on_submit():
         try:
-            services.record_first_contact(current_user, ref)
+            case_applications.record_first_contact(current_user, ref)
             flash(_("Första kontakt är registrerad."), "success")
         except DomainError as error:
             _not_found(error)
@@ -124,14 +128,14 @@ def first_contact(ref: str):
 def decide(ref: str):
     """Decide the month: approve, partly approve or refuse, with reasons for the applicant."""
     try:
-        view = services.open_application(current_user, ref)
+        view = case_applications.open_application(current_user, ref)
     except DomainError as error:
         _not_found(error)
         raise
     form = forms.DecisionForm()
     if form.validate_on_submit():
         try:
-            services.decide_application(
+            case_applications.decide_application(
                 current_user,
                 ref,
                 DecisionOutcome(form.outcome.data),
@@ -166,7 +170,7 @@ def attachment(ref: str, attachment_ref: str):
     from portal.services.attachments import open_attachment
 
     try:
-        found = services.application_attachment(current_user, ref, attachment_ref)
+        found = case_applications.application_attachment(current_user, ref, attachment_ref)
         stream, name, content_type = open_attachment(found)
     except DomainError as error:
         _not_found(error)
@@ -192,7 +196,7 @@ def assessment(ref: str):
 def new_assessment(ref: str):
     """Record a new assessment of participation, work capacity and reason."""
     person = case_person_or_404(ref)
-    current = services.current_assessment(person)
+    current = assessments.current_assessment(person)
     form = forms.AssessmentForm(obj=current if request.method == "GET" and current else None)
     if request.method == "GET" and current is None:
         form.reason.data = str(AssistanceReason.UNEMPLOYMENT)
@@ -201,7 +205,7 @@ def new_assessment(ref: str):
 
         form.valid_from.data = local_today()
     if form.validate_on_submit():
-        services.record_assessment(
+        assessments.record_assessment(
             current_user,
             person,
             valid_from=form.valid_from.data,
@@ -225,7 +229,7 @@ def new_status(ref: str):
     form = forms.StatusForm()
     if form.validate_on_submit():
         try:
-            services.add_status(
+            assessments.add_status(
                 current_user,
                 person,
                 StatusKind(form.kind.data),
@@ -251,14 +255,14 @@ def end_status(ref: str, status_id: int):
     """End a status on a given day."""
     person = case_person_or_404(ref)
     try:
-        row = services.person_status(person, status_id)
+        row = assessments.person_status(person, status_id)
     except DomainError as error:
         _not_found(error)
         raise
     form = forms.EndForm()
     if form.validate_on_submit():
         try:
-            services.end_status(current_user, person, status_id, form.to_date.data)
+            assessments.end_status(current_user, person, status_id, form.to_date.data)
             flash(_("Statusen är avslutad."), "success")
             return redirect(url_for(".assessment", ref=ref))
         except DomainError as error:
@@ -277,7 +281,7 @@ def new_external(ref: str):
     form = forms.ExternalForm()
     if form.validate_on_submit():
         try:
-            services.add_external(
+            assessments.add_external(
                 current_user,
                 person,
                 ExternalKind(form.kind.data),
@@ -300,14 +304,14 @@ def end_external(ref: str, external_id: int):
     """End an external occupation on a given day."""
     person = case_person_or_404(ref)
     try:
-        row = services.external_occupation(person, external_id)
+        row = assessments.external_occupation(person, external_id)
     except DomainError as error:
         _not_found(error)
         raise
     form = forms.EndForm()
     if form.validate_on_submit():
         try:
-            services.end_external(current_user, person, external_id, form.to_date.data)
+            assessments.end_external(current_user, person, external_id, form.to_date.data)
             flash(_("Sysselsättningen är avslutad."), "success")
             return redirect(url_for(".assessment", ref=ref))
         except DomainError as error:
@@ -326,7 +330,7 @@ def end_external(ref: str, external_id: int):
 @caseworker_only
 def absences():
     """The unit's absence reports waiting for a decision."""
-    rows, truncated = services.waiting_absences(current_user)
+    rows, truncated = absence_review.waiting_absences(current_user)
     return render_template("casework/absences.html", rows=rows, truncated=truncated)
 
 
@@ -335,14 +339,14 @@ def absences():
 def absence(ref: str):
     """Review one absence report: acceptable reason or not, with a note for the applicant."""
     try:
-        report, person = services.open_absence(current_user, ref)
+        report, person = absence_review.open_absence(current_user, ref)
     except DomainError as error:
         _not_found(error)
         raise
     form = forms.AbsenceDecisionForm()
     if form.validate_on_submit():
         try:
-            services.decide_absence(
+            absence_review.decide_absence(
                 current_user, ref, form.decision.data == "approved", form.note.data
             )
             flash(_("Bedömningen är sparad. Den sökande ser beslutet."), "success")
@@ -359,7 +363,7 @@ def absence_attachment(ref: str, attachment_ref: str):
     from portal.services.attachments import open_attachment
 
     try:
-        found = services.absence_attachment(current_user, ref, attachment_ref)
+        found = absence_review.absence_attachment(current_user, ref, attachment_ref)
         stream, name, content_type = open_attachment(found)
     except DomainError as error:
         _not_found(error)
@@ -378,7 +382,7 @@ def search():
     form = forms.SearchForm()
     result = None
     if form.validate_on_submit():
-        result = services.search_people(current_user, form.query.data)
+        result = person_search.search_people(current_user, form.query.data)
     return render_template("casework/search.html", form=form, result=result)
 
 

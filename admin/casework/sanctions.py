@@ -22,13 +22,8 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from admin.casework.services import (
-    MIN_ASSESSMENT_CHARS,
-    parse_month,
-    refusal,
-    settings_for,
-    utc_start_of,
-)
+from admin.casework.queue import GRANTING
+from admin.casework.services import parse_month, refusal, settings_for, utc_start_of
 from admin.casework.support import basis_period, household_has_children, month_basis
 from portal import audit
 from portal.errors import DomainError
@@ -39,7 +34,6 @@ from portal.models import (
     AbsenceReport,
     Decision,
     DecisionNotice,
-    DecisionOutcome,
     Person,
     SanctionDecision,
     SanctionKind,
@@ -50,7 +44,8 @@ from portal.notices import notify
 from portal.refs import new_ref
 
 NEGATIVE = (SanctionKind.REDUCTION, SanctionKind.REFUSAL)
-GRANTED = (DecisionOutcome.APPROVED, DecisionOutcome.PARTLY_APPROVED)
+#: Shortest written text accepted where the law asks for an assessment.
+MIN_ASSESSMENT_CHARS = 20
 
 
 class SanctionRefused(DomainError):
@@ -69,7 +64,7 @@ def granted_amount(person: Person, month: str) -> int | None:
             Decision.person_id == person.id, Decision.month == month
         )
     ).first()
-    if row is None or row.outcome not in GRANTED:
+    if row is None or row.outcome not in GRANTING:
         return None
     return row.amount_sek or 0
 

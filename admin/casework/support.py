@@ -15,17 +15,14 @@ from datetime import date, time, timedelta
 import sqlalchemy as sa
 
 from admin.casework import rules
-from admin.casework.services import (
+from admin.casework.assessments import (
     assessments,
     current_assessment,
-    current_month,
     exemption_effect,
     externals,
-    parse_month,
-    refusal,
-    settings_for,
     statuses,
 )
+from admin.casework.services import current_month, parse_month, refusal, settings_for
 from portal import audit
 from portal.extensions import db
 from portal.i18n import local_today

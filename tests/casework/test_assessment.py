@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import time_machine
 
-from admin.casework import services, support
+from admin.casework import assessments, support
 from portal.extensions import db
 from portal.models import (
     Assessment,
@@ -58,8 +58,8 @@ def test_recording_an_assessment(client, world, login):
     (entry,) = audit_rows(action="create", object_type="assessment")
     assert entry.person_id == world.person_a.id
     # The newest assessment applies from its date.
-    assert services.current_assessment(world.person_a, date(2026, 9, 2)) == row
-    assert services.current_assessment(world.person_a, date(2026, 8, 31)) is None
+    assert assessments.current_assessment(world.person_a, date(2026, 9, 2)) == row
+    assert assessments.current_assessment(world.person_a, date(2026, 8, 31)) is None
 
 
 def test_assessment_form_refuses_bad_numbers_and_writes_nothing(client, world, login):

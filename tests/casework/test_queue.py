@@ -5,7 +5,7 @@ from datetime import date
 
 import time_machine
 
-from admin.casework import services
+from admin.casework.queue import application_queue, caseworker_counts
 from admin.casework.rules import TimerState
 from portal.compliance.reconcile import evaluate_person
 from portal.extensions import db
@@ -61,7 +61,7 @@ def test_overdue_cases_stand_out_in_words_and_come_first(client, world, login):
     assert "1 ärenden har passerat tidsgränsen" in page
     assert "Alma" in overdue and "Frida" not in overdue
     with time_machine.travel(local("2026-09-03 09:00"), tick=False):
-        queue = services.application_queue(world.caseworker, "open")
+        queue = application_queue(world.caseworker, "open")
     timers = {r.application.public_ref: r.timers for r in queue.rows}
     assert timers[late.public_ref].first_contact.state == TimerState.OVERDUE
     assert queue.counts["overdue"] == 1 and queue.counts["open"] == 2
@@ -85,7 +85,7 @@ def test_service_levels_come_from_the_municipality_settings(world):
     settings.sla_first_contact_hours = 24
     app = b.application(world.person_a, "2026-09", submitted_at=local("2026-09-01 10:00"))
     with time_machine.travel(local("2026-09-02 11:00"), tick=False):
-        queue = services.application_queue(world.caseworker, "open")
+        queue = application_queue(world.caseworker, "open")
     (row,) = queue.rows
     assert row.application is app
     assert row.timers.first_contact.state == TimerState.OVERDUE
@@ -114,7 +114,7 @@ def test_plan_timer_new_case_returning_case_and_continuing_case(world):
     )
     back_app = b.application(back, "2026-09", submitted_at=local("2026-09-01 10:00"))
     with time_machine.travel(local("2026-09-05 10:00"), tick=False):
-        rows = {r.application.public_ref: r.timers for r in services.application_queue(cw).rows}
+        rows = {r.application.public_ref: r.timers for r in application_queue(cw).rows}
     assert rows[first.public_ref].plan.state == TimerState.MET
     assert rows[first.public_ref].returning is False
     assert rows[cont_app.public_ref].plan.state == TimerState.NOT_APPLICABLE
@@ -124,7 +124,7 @@ def test_plan_timer_new_case_returning_case_and_continuing_case(world):
         back, world.activity_a, valid_from=date(2026, 9, 1), created_at=local("2026-09-06 09:00")
     )
     with time_machine.travel(local("2026-09-07 10:00"), tick=False):
-        rows = {r.application.public_ref: r.timers for r in services.application_queue(cw).rows}
+        rows = {r.application.public_ref: r.timers for r in application_queue(cw).rows}
     assert rows[back_app.public_ref].plan.state == TimerState.MET_LATE
 
 
@@ -252,7 +252,7 @@ def test_caseworker_counts_on_the_home_page(client, world, login):
     db.session.commit()
     with time_machine.travel(local("2026-09-05 09:00"), tick=False):
         login(world.caseworker)
-        counts = services.caseworker_counts(world.caseworker)
+        counts = caseworker_counts(world.caseworker)
         page = text(client.get("/admin/"))
     assert counts == {"open": 1, "overdue": 1, "absences": 1}
     assert "försenade ärenden" in page and "frånvaroanmälningar att bedöma" in page

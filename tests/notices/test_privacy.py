@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 import time_machine
 
-from admin.casework import services as casework
+from admin.casework import absences, applications
 from admin.plans import services as plans
 from portal.models import Channel, DecisionOutcome, OutboxMessage, StaffUser
 from portal.notices import notify
@@ -30,10 +30,10 @@ def test_no_email_or_sms_carries_case_content(app, runner, db, world):
     db.session.commit()
     caseworker = db.session.get(StaffUser, world.caseworker.id)
     with app.test_request_context():
-        casework.decide_application(
+        applications.decide_application(
             caseworker, application.public_ref, DecisionOutcome.PARTLY_APPROVED, 5432, REASONS
         )
-        casework.decide_absence(caseworker, report.public_ref, False, NOTE)
+        absences.decide_absence(caseworker, report.public_ref, False, NOTE)
         plans.save_plan(
             alma,
             plans.add_item([], world.activity_a, (), alma),
