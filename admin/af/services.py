@@ -31,6 +31,7 @@ from admin.af.adapters import AfBatch, AfExport, AfRecord, ExportActivity, Expor
 from portal import audit, personnummer
 from portal.compliance import reconcile
 from portal.compliance.engine import evaluate
+from portal.compliance.periods import month_bounds
 from portal.compliance.scenario import ScenarioError, parse_scenario
 from portal.errors import DomainError
 from portal.extensions import db
@@ -328,7 +329,7 @@ def af_activities(person: Person) -> list[ExternalOccupation]:
 def parse_month(text: str) -> tuple[date, date]:
     """A month written YYYY-MM as its first and last day, or a clear refusal."""
     try:
-        return reconcile.month_bounds((text or "").strip())
+        return month_bounds((text or "").strip())
     except DomainError:
         raise DomainError(
             "af_month", _l("Skriv månaden som år och månad, till exempel 2026-08.")

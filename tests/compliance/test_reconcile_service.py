@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import time_machine
 
 from portal.compliance import reconcile as rec
+from portal.compliance.periods import month_bounds, period_bounds, week_bounds
 from portal.errors import DomainError
 from portal.models import ActivityType, ComplianceResult, MunicipalitySettings
 from portal.models.enums import (
@@ -61,26 +62,26 @@ def run(world, period=WEEK_37, **kw):
 
 
 def test_month_and_week_bounds():
-    assert rec.month_bounds("2026-09") == SEPTEMBER
-    assert rec.month_bounds("2028-02") == (date(2028, 2, 1), date(2028, 2, 29))
-    assert rec.month_bounds("2026-12") == (date(2026, 12, 1), date(2026, 12, 31))
-    assert rec.week_bounds("2026-W37") == WEEK_37
-    assert rec.week_bounds("2026-W53") == (date(2026, 12, 28), date(2027, 1, 3))
-    assert rec.period_bounds("2026-W37") == WEEK_37
-    assert rec.period_bounds("2026-09") == SEPTEMBER
+    assert month_bounds("2026-09") == SEPTEMBER
+    assert month_bounds("2028-02") == (date(2028, 2, 1), date(2028, 2, 29))
+    assert month_bounds("2026-12") == (date(2026, 12, 1), date(2026, 12, 31))
+    assert week_bounds("2026-W37") == WEEK_37
+    assert week_bounds("2026-W53") == (date(2026, 12, 28), date(2027, 1, 3))
+    assert period_bounds("2026-W37") == WEEK_37
+    assert period_bounds("2026-09") == SEPTEMBER
 
 
 @pytest.mark.parametrize("bad", ["2026-13", "2026-9", "26-09", "", "2026-09-01", "0999-01"])
 def test_month_bounds_refuse_bad_input(bad):
     with pytest.raises(DomainError) as caught:
-        rec.month_bounds(bad)
+        month_bounds(bad)
     assert caught.value.code == "invalid_month"
 
 
 @pytest.mark.parametrize("bad", ["2026-W00", "2025-W53", "2026-W7", "2026W37"])
 def test_week_bounds_refuse_bad_input(bad):
     with pytest.raises(DomainError):
-        rec.period_bounds(bad)
+        period_bounds(bad)
 
 
 def test_a_period_in_progress_counts_up_to_through_and_a_future_one_is_refused(world, db):

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import time_machine
 
 from portal.compliance import reconcile as rec
+from portal.compliance.periods import month_bounds
 from portal.models import AuditEntry, ComplianceResult
 from portal.models.enums import AbsenceDecision, EventKind, EventSource, EventStatus
 from tests import factories
@@ -96,7 +97,7 @@ def text(resp) -> str:
 
 
 def reconcile_september(world):
-    rec.reconcile(*rec.month_bounds("2026-09"), municipality_id=world.municipality.id)
+    rec.reconcile(*month_bounds("2026-09"), municipality_id=world.municipality.id)
 
 
 # --- who may see what ----------------------------------------------------------------------
