@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import time_machine
 
 from portal.compliance import reconcile as rec
+from portal.compliance.day_detail import SLOT_FIELDS, expand_day
 from portal.compliance.periods import month_bounds, period_bounds, week_bounds
 from portal.errors import DomainError
 from portal.models import ActivityType, ComplianceResult, MunicipalitySettings
@@ -268,13 +269,13 @@ def test_a_week_of_scans_with_late_correction_annulment_auto_close_and_absences(
     assert summary.by_flag == {"missing_checkout": 1, "under_planned": 1}
     assert summary.people == 3
     assert summary.events == 13  # the annulment was made in October, after the period
-    thursday = rec.expand_day(result.days[3])
+    thursday = expand_day(result.days[3])
     assert thursday["date"] == date(2026, 9, 10)
     assert thursday["missing_checkout"] and thursday["attended"] == 180
-    friday = rec.expand_day(result.days[4])
+    friday = expand_day(result.days[4])
     assert (friday["excused"], friday["pending"], friday["unexcused"]) == (60, 60, 60)
     assert friday["slots"][0]["activity"] == f"{lang.public_ref}~1"
-    sunday = rec.expand_day(result.days[6])
+    sunday = expand_day(result.days[6])
     assert not sunday["working_day"] and sunday["scheduled"] == 0
 
 
@@ -642,7 +643,7 @@ def test_the_engine_input_built_directly_equals_the_parsed_contract(world, db):
 def test_a_stored_slot_lists_the_engine_slot_fields_in_their_order():
     from portal.compliance.engine import SlotResult
 
-    assert tuple(name.removesuffix("_minutes") for name in SlotResult._fields) == rec.SLOT_FIELDS
+    assert tuple(name.removesuffix("_minutes") for name in SlotResult._fields) == SLOT_FIELDS
 
 
 # --- large runs share the engine among forked worker processes -------------------------------

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import time_machine
 
 from portal.compliance import reconcile as rec
+from portal.compliance.day_detail import expand_day
 from portal.compliance.periods import month_bounds
 from portal.models import AuditEntry, ComplianceResult
 from portal.models.enums import AbsenceDecision, EventKind, EventSource, EventStatus
@@ -272,7 +273,7 @@ def test_drill_down_to_weeks_days_and_scans_is_audited(client, world, login, db,
     result = db.session.scalars(
         sa.select(ComplianceResult).where(ComplianceResult.person_id == sara.id)
     ).one()
-    friday = rec.expand_day(next(d for d in result.days if d["date"] == "2026-09-11"))
+    friday = expand_day(next(d for d in result.days if d["date"] == "2026-09-11"))
     assert (friday["attended"], friday["unexcused"], friday["missing_checkout"]) == (175, 5, True)
 
     page = text(
