@@ -10,7 +10,7 @@ longer in the person's record ends the day before the import (or is removed if i
 started yet). Past weeks keep the hours they had.
 
 Export runs the rule book's engine on the people in scope, with the same scenario the
-reconciliation builds (``reconcile.fetch_rows`` and ``reconcile.Inputs``), in one batch.
+reconciliation builds (``fetch.fetch_rows`` and ``reconcile.Inputs``), in one batch.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from admin.af.adapters import AfBatch, AfExport, AfRecord, ExportActivity, Expor
 from portal import audit, personnummer
 from portal.compliance import reconcile
 from portal.compliance.engine import evaluate
+from portal.compliance.fetch import ASSISTED, Scope, fetch_rows
 from portal.compliance.periods import month_bounds
 from portal.compliance.scenario import ScenarioError, parse_scenario
 from portal.errors import DomainError
@@ -373,8 +374,8 @@ def build_export(
     ids = _export_people(municipality.id, unit_id, month_key)
     people = []
     if ids:
-        scope = reconcile.Scope(municipality.id, unit_id=unit_id)
-        inputs = reconcile.Inputs(reconcile.fetch_rows(scope, window_from, end), window_from, end)
+        scope = Scope(municipality.id, unit_id=unit_id)
+        inputs = reconcile.Inputs(fetch_rows(scope, window_from, end), window_from, end)
         numbers = _personnummer_of(ids)
         planned = _planned(ids, first, end)
         for row in inputs.rows.people:
@@ -408,7 +409,7 @@ def _export_people(municipality_id: int, unit_id: int | None, month: str) -> set
     if unit_id is not None:
         scope = scope.where(Person.unit_id == unit_id)
     assisted = sa.select(Decision.person_id).where(
-        Decision.month == month, Decision.outcome.in_(reconcile.ASSISTED)
+        Decision.month == month, Decision.outcome.in_(ASSISTED)
     )
     with_af = sa.select(AfActionPlan.person_id)
     return set(
