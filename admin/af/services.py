@@ -10,7 +10,7 @@ longer in the person's record ends the day before the import (or is removed if i
 started yet). Past weeks keep the hours they had.
 
 Export runs the rule book's engine on the people in scope, with the same scenario the
-reconciliation builds (``fetch.fetch_rows`` and ``reconcile.Inputs``), in one batch.
+reconciliation builds (``fetch.fetch_rows`` and ``inputs.Inputs``), in one batch.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from flask_babel import lazy_gettext as _l
 
 from admin.af.adapters import AfBatch, AfExport, AfRecord, ExportActivity, ExportPerson, RowProblem
 from portal import audit, personnummer
-from portal.compliance import reconcile
 from portal.compliance.engine import evaluate
 from portal.compliance.fetch import ASSISTED, Scope, fetch_rows
+from portal.compliance.inputs import Inputs
 from portal.compliance.periods import month_bounds
 from portal.compliance.scenario import ScenarioError, parse_scenario
 from portal.errors import DomainError
@@ -375,7 +375,7 @@ def build_export(
     people = []
     if ids:
         scope = Scope(municipality.id, unit_id=unit_id)
-        inputs = reconcile.Inputs(fetch_rows(scope, window_from, end), window_from, end)
+        inputs = Inputs(fetch_rows(scope, window_from, end), window_from, end)
         numbers = _personnummer_of(ids)
         planned = _planned(ids, first, end)
         for row in inputs.rows.people:

@@ -12,6 +12,7 @@ import time_machine
 from portal.compliance import reconcile as rec
 from portal.compliance.day_detail import SLOT_FIELDS, expand_day
 from portal.compliance.fetch import Scope, fetch_rows
+from portal.compliance.inputs import Inputs
 from portal.compliance.periods import month_bounds, period_bounds, week_bounds
 from portal.errors import DomainError
 from portal.models import ActivityType, ComplianceResult, MunicipalitySettings
@@ -628,7 +629,7 @@ def test_the_engine_input_built_directly_equals_the_parsed_contract(world, db):
     db.session.commit()
 
     period = (date(2026, 10, 19), date(2026, 11, 1))
-    inputs = rec.Inputs(fetch_rows(Scope(world.municipality.id), *period), *period)
+    inputs = Inputs(fetch_rows(Scope(world.municipality.id), *period), *period)
     people = {row.id: row for row in inputs.rows.people}
     for person in (busy, idle):
         contract, contract_at = inputs.scenario(people[person.id])
