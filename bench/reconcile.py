@@ -638,7 +638,8 @@ def _measure(
     """
     from flask import current_app
 
-    from portal.compliance.reconcile import Scope, fetch_rows, reconcile
+    from portal.compliance.fetch import Scope, fetch_rows
+    from portal.compliance.reconcile import reconcile
     from portal.models import ComplianceResult
 
     scope = Scope(municipality_id)

@@ -431,7 +431,7 @@ def _timed(label: str, action) -> tuple[float, object]:
 def _fetch_inputs(request) -> int:
     """Run the queries the two reports read and fetch every row; nothing is computed."""
     from admin.reports import data as d
-    from portal.compliance.reconcile import ASSISTED, fetch_rows
+    from portal.compliance.fetch import ASSISTED, fetch_rows
     from portal.extensions import db
     from portal.models import Decision, SanctionDecision
 

@@ -10,7 +10,7 @@ longer in the person's record ends the day before the import (or is removed if i
 started yet). Past weeks keep the hours they had.
 
 Export runs the rule book's engine on the people in scope, with the same scenario the
-reconciliation builds (``reconcile.fetch_rows`` and ``reconcile.Inputs``), in one batch.
+reconciliation builds (``fetch.fetch_rows`` and ``inputs.Inputs``), in one batch.
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ from flask_babel import lazy_gettext as _l
 
 from admin.af.adapters import AfBatch, AfExport, AfRecord, ExportActivity, ExportPerson, RowProblem
 from portal import audit, personnummer
-from portal.compliance import reconcile
 from portal.compliance.engine import evaluate
+from portal.compliance.fetch import ASSISTED, Scope, fetch_rows
+from portal.compliance.inputs import Inputs
+from portal.compliance.periods import month_bounds
 from portal.compliance.scenario import ScenarioError, parse_scenario
 from portal.errors import DomainError
 from portal.extensions import db
@@ -328,7 +330,7 @@ def af_activities(person: Person) -> list[ExternalOccupation]:
 def parse_month(text: str) -> tuple[date, date]:
     """A month written YYYY-MM as its first and last day, or a clear refusal."""
     try:
-        return reconcile.month_bounds((text or "").strip())
+        return month_bounds((text or "").strip())
     except DomainError:
         raise DomainError(
             "af_month", _l("Skriv månaden som år och månad, till exempel 2026-08.")
@@ -372,8 +374,8 @@ def build_export(
     ids = _export_people(municipality.id, unit_id, month_key)
     people = []
     if ids:
-        scope = reconcile.Scope(municipality.id, unit_id=unit_id)
-        inputs = reconcile.Inputs(reconcile.fetch_rows(scope, window_from, end), window_from, end)
+        scope = Scope(municipality.id, unit_id=unit_id)
+        inputs = Inputs(fetch_rows(scope, window_from, end), window_from, end)
         numbers = _personnummer_of(ids)
         planned = _planned(ids, first, end)
         for row in inputs.rows.people:
@@ -407,7 +409,7 @@ def _export_people(municipality_id: int, unit_id: int | None, month: str) -> set
     if unit_id is not None:
         scope = scope.where(Person.unit_id == unit_id)
     assisted = sa.select(Decision.person_id).where(
-        Decision.month == month, Decision.outcome.in_(reconcile.ASSISTED)
+        Decision.month == month, Decision.outcome.in_(ASSISTED)
     )
     with_af = sa.select(AfActionPlan.person_id)
     return set(

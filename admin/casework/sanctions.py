@@ -71,7 +71,7 @@ def granted_amount(person: Person, month: str) -> int | None:
 
 def unassessed_absences(person: Person, month: str) -> list[AbsenceReport]:
     """Absence reports touching the month that still wait for the caseworker's assessment."""
-    from portal.compliance.reconcile import month_bounds
+    from portal.compliance.periods import month_bounds
 
     first, last = month_bounds(month)
     start, end = utc_start_of(first), utc_start_of(last + timedelta(days=1))

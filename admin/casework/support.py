@@ -201,7 +201,8 @@ def requirement_outlook(person: Person, today: date | None = None) -> Requiremen
     recorded assistance months only (never assumed ones): the plan builder, the applicant's
     plan and reconciliation read the same engine the same way.
     """
-    from portal.compliance.reconcile import evaluate_person, month_bounds
+    from portal.compliance.periods import month_bounds
+    from portal.compliance.reconcile import evaluate_person
 
     today = today or local_today()
     month = current_month(today)
@@ -331,7 +332,7 @@ def basis_period(month: str, today: date | None = None) -> tuple[date, date]:
     Slots still to come are not absences, so the basis never counts beyond yesterday.
     Raises DomainError('month_not_started') for a month with no day passed yet.
     """
-    from portal.compliance.reconcile import month_bounds
+    from portal.compliance.periods import month_bounds
 
     start, end = month_bounds(parse_month(month))
     end = min(end, (today or local_today()) - timedelta(days=1))

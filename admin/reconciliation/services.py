@@ -17,13 +17,9 @@ import sqlalchemy as sa
 from portal import access, audit
 from portal.attendance import EventFact, Visit, derive_visits
 from portal.compliance.commands import yesterday
-from portal.compliance.reconcile import (
-    ReconcileSummary,
-    expand_day,
-    month_bounds,
-    reconcile,
-    week_bounds,
-)
+from portal.compliance.day_detail import expand_day
+from portal.compliance.periods import month_bounds, week_bounds
+from portal.compliance.reconcile import ReconcileSummary, reconcile
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.i18n import STOCKHOLM, local_today

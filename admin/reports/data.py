@@ -14,9 +14,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from portal.compliance.day_detail import day_detail
 from portal.compliance.daykinds import day_kinds
 from portal.compliance.engine import STOCKHOLM, evaluate
-from portal.compliance.reconcile import ASSISTED, Inputs, Scope, day_detail, fetch_rows
+from portal.compliance.fetch import ASSISTED, Scope, fetch_rows
+from portal.compliance.inputs import Inputs
 from portal.extensions import db
 from portal.models import ComplianceResult, Decision, Person, PersonIdentity
 

@@ -17,7 +17,7 @@ from admin.reports.common import (
 )
 from admin.reports.figures import Chart, Column, Table
 from admin.reports.planning import capacity_rows, under_planning_figures
-from portal.compliance.reconcile import ASSISTED
+from portal.compliance.fetch import ASSISTED
 from portal.extensions import db
 from portal.models import (
     Activity,

@@ -15,7 +15,7 @@ from admin.reports.common import (
     value_text,
 )
 from admin.reports.figures import Chart, Column, Table
-from portal.compliance.reconcile import ASSISTED
+from portal.compliance.fetch import ASSISTED
 from portal.extensions import db
 from portal.models import (
     Application,

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 
 from portal import audit
 from portal.compliance.engine import STOCKHOLM
+from portal.compliance.periods import period_bounds
 from portal.compliance.reconcile import (
     ReconcileSummary,
-    period_bounds,
     reconcile,
     scenario_for_person,
 )

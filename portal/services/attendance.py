@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from portal.attendance import EventFact, Visit, derive_visits
 from portal.compliance.engine import Result
-from portal.compliance.reconcile import evaluate_person, month_bounds
+from portal.compliance.periods import month_bounds
+from portal.compliance.reconcile import evaluate_person
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.i18n import STOCKHOLM

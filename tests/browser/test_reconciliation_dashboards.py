@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.compliance import reconcile as rec
+from portal.compliance.periods import month_bounds
 from portal.models.enums import AbsenceDecision, EventKind, EventSource, EventStatus
 from tests import factories
 from tests.browser.conftest import sign_in_staff
@@ -87,7 +88,7 @@ def test_caseworker_runs_and_drills_down_on_a_phone(
 
 
 def test_auditor_sees_counts_on_a_desktop(live_server, desktop, world, month, axe_check, shot, db):
-    rec.reconcile(*rec.month_bounds("2026-09"), municipality_id=world.municipality.id)
+    rec.reconcile(*month_bounds("2026-09"), municipality_id=world.municipality.id)
     db.session.commit()
     page = desktop
     sign_in_staff(page, live_server, world.auditor)

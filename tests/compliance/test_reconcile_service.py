@@ -10,6 +10,10 @@ import sqlalchemy as sa
 import time_machine
 
 from portal.compliance import reconcile as rec
+from portal.compliance.day_detail import SLOT_FIELDS, expand_day
+from portal.compliance.fetch import Scope, fetch_rows
+from portal.compliance.inputs import Inputs
+from portal.compliance.periods import month_bounds, period_bounds, week_bounds
 from portal.errors import DomainError
 from portal.models import ActivityType, ComplianceResult, MunicipalitySettings
 from portal.models.enums import (
@@ -61,26 +65,26 @@ def run(world, period=WEEK_37, **kw):
 
 
 def test_month_and_week_bounds():
-    assert rec.month_bounds("2026-09") == SEPTEMBER
-    assert rec.month_bounds("2028-02") == (date(2028, 2, 1), date(2028, 2, 29))
-    assert rec.month_bounds("2026-12") == (date(2026, 12, 1), date(2026, 12, 31))
-    assert rec.week_bounds("2026-W37") == WEEK_37
-    assert rec.week_bounds("2026-W53") == (date(2026, 12, 28), date(2027, 1, 3))
-    assert rec.period_bounds("2026-W37") == WEEK_37
-    assert rec.period_bounds("2026-09") == SEPTEMBER
+    assert month_bounds("2026-09") == SEPTEMBER
+    assert month_bounds("2028-02") == (date(2028, 2, 1), date(2028, 2, 29))
+    assert month_bounds("2026-12") == (date(2026, 12, 1), date(2026, 12, 31))
+    assert week_bounds("2026-W37") == WEEK_37
+    assert week_bounds("2026-W53") == (date(2026, 12, 28), date(2027, 1, 3))
+    assert period_bounds("2026-W37") == WEEK_37
+    assert period_bounds("2026-09") == SEPTEMBER
 
 
 @pytest.mark.parametrize("bad", ["2026-13", "2026-9", "26-09", "", "2026-09-01", "0999-01"])
 def test_month_bounds_refuse_bad_input(bad):
     with pytest.raises(DomainError) as caught:
-        rec.month_bounds(bad)
+        month_bounds(bad)
     assert caught.value.code == "invalid_month"
 
 
 @pytest.mark.parametrize("bad", ["2026-W00", "2025-W53", "2026-W7", "2026W37"])
 def test_week_bounds_refuse_bad_input(bad):
     with pytest.raises(DomainError):
-        rec.period_bounds(bad)
+        period_bounds(bad)
 
 
 def test_a_period_in_progress_counts_up_to_through_and_a_future_one_is_refused(world, db):
@@ -267,13 +271,13 @@ def test_a_week_of_scans_with_late_correction_annulment_auto_close_and_absences(
     assert summary.by_flag == {"missing_checkout": 1, "under_planned": 1}
     assert summary.people == 3
     assert summary.events == 13  # the annulment was made in October, after the period
-    thursday = rec.expand_day(result.days[3])
+    thursday = expand_day(result.days[3])
     assert thursday["date"] == date(2026, 9, 10)
     assert thursday["missing_checkout"] and thursday["attended"] == 180
-    friday = rec.expand_day(result.days[4])
+    friday = expand_day(result.days[4])
     assert (friday["excused"], friday["pending"], friday["unexcused"]) == (60, 60, 60)
     assert friday["slots"][0]["activity"] == f"{lang.public_ref}~1"
-    sunday = rec.expand_day(result.days[6])
+    sunday = expand_day(result.days[6])
     assert not sunday["working_day"] and sunday["scheduled"] == 0
 
 
@@ -625,7 +629,7 @@ def test_the_engine_input_built_directly_equals_the_parsed_contract(world, db):
     db.session.commit()
 
     period = (date(2026, 10, 19), date(2026, 11, 1))
-    inputs = rec.Inputs(rec.fetch_rows(rec.Scope(world.municipality.id), *period), *period)
+    inputs = Inputs(fetch_rows(Scope(world.municipality.id), *period), *period)
     people = {row.id: row for row in inputs.rows.people}
     for person in (busy, idle):
         contract, contract_at = inputs.scenario(people[person.id])
@@ -641,7 +645,7 @@ def test_the_engine_input_built_directly_equals_the_parsed_contract(world, db):
 def test_a_stored_slot_lists_the_engine_slot_fields_in_their_order():
     from portal.compliance.engine import SlotResult
 
-    assert tuple(name.removesuffix("_minutes") for name in SlotResult._fields) == rec.SLOT_FIELDS
+    assert tuple(name.removesuffix("_minutes") for name in SlotResult._fields) == SLOT_FIELDS
 
 
 # --- large runs share the engine among forked worker processes -------------------------------

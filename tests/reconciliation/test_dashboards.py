@@ -11,6 +11,8 @@ import sqlalchemy as sa
 import time_machine
 
 from portal.compliance import reconcile as rec
+from portal.compliance.day_detail import expand_day
+from portal.compliance.periods import month_bounds
 from portal.models import AuditEntry, ComplianceResult
 from portal.models.enums import AbsenceDecision, EventKind, EventSource, EventStatus
 from tests import factories
@@ -96,7 +98,7 @@ def text(resp) -> str:
 
 
 def reconcile_september(world):
-    rec.reconcile(*rec.month_bounds("2026-09"), municipality_id=world.municipality.id)
+    rec.reconcile(*month_bounds("2026-09"), municipality_id=world.municipality.id)
 
 
 # --- who may see what ----------------------------------------------------------------------
@@ -271,7 +273,7 @@ def test_drill_down_to_weeks_days_and_scans_is_audited(client, world, login, db,
     result = db.session.scalars(
         sa.select(ComplianceResult).where(ComplianceResult.person_id == sara.id)
     ).one()
-    friday = rec.expand_day(next(d for d in result.days if d["date"] == "2026-09-11"))
+    friday = expand_day(next(d for d in result.days if d["date"] == "2026-09-11"))
     assert (friday["attended"], friday["unexcused"], friday["missing_checkout"]) == (175, 5, True)
 
     page = text(
