@@ -1,9 +1,9 @@
 """Building the scenario of each person: the fetched rows grouped by person, and each person's
 scenario collected once and written as the contract's JSON or as the engine's input.
 
-The rows come from :func:`portal.compliance.fetch.fetch_rows`, the values are written with the
-helpers of :mod:`portal.compliance.shaping`; docs/reconciliation.md says where each part of the
-scenario comes from.
+The rows come from :func:`portal.compliance.fetch.fetch_rows`, the values are written with
+the helpers of :mod:`portal.compliance.scenario_values`; docs/reconciliation.md says where each
+part of the scenario comes from.
 """
 
 from __future__ import annotations
@@ -19,20 +19,9 @@ from typing import Any, NamedTuple
 from portal import occurrence
 from portal.attendance import pair_events
 from portal.compliance import engine
+from portal.compliance import scenario_values as values
 from portal.compliance.engine import STOCKHOLM
 from portal.compliance.fetch import Rows
-from portal.compliance.shaping import (
-    _engine_rules,
-    _exact,
-    _instant,
-    _iso,
-    _json_number,
-    _month_start,
-    _rules,
-    _Shape,
-    _shape,
-    _shape_order,
-)
 from portal.models.enums import EventKind
 
 #: Engine id of the slot-less activity for a declined offer that names no activity.
@@ -79,7 +68,7 @@ class _Parts(NamedTuple):
     children: list[date]
     months: list[str]
     external: list[Any]
-    activities: list[_Shape]
+    activities: list[values.Shape]
     #: (engine activity id, check-in, check-out or None) as UTC instants, in time order, each
     #: with the index of its day in Inputs._midnights.
     visits: list[tuple[str, datetime, datetime | None, int, int]]
@@ -102,8 +91,10 @@ class Inputs:
         self.rows = rows
         self.period_from = period_from
         self.period_to = period_to
-        self.rules = _rules(rows.settings)
-        self.engine_rules = engine.Rules() if self.rules is None else _engine_rules(self.rules)
+        self.rules = values.rules(rows.settings)
+        self.engine_rules = (
+            engine.Rules() if self.rules is None else values.engine_rules(self.rules)
+        )
         self.engine_period = engine.Period(period_from, period_to)
         self.settings_at = rows.settings.updated_at if rows.settings else None
         self.activities = {row.id: row for row in rows.activities}
@@ -126,8 +117,8 @@ class Inputs:
             self.events[row[_EVENT_PERSON]].append(row)
         self.absences = _group(rows.absences)
         self.declined = _group(rows.declined)
-        self._plans: dict[tuple, tuple[list, list[_Shape]]] = {}
-        self._unplanned: dict[str, _Shape] = {}
+        self._plans: dict[tuple, tuple[list, list[values.Shape]]] = {}
+        self._unplanned: dict[str, values.Shape] = {}
         # Local midnights (as instants) from the day before the period to the day after it, so
         # a visit's local day is a bisection instead of a time-zone conversion per visit.
         self._first_day = period_from - _DAY
@@ -170,33 +161,33 @@ class Inputs:
                     "statuses": [
                         {
                             "kind": str(row.kind),
-                            "from": _iso(row.from_date),
-                            "to": _iso(row.to_date),
+                            "from": values.iso(row.from_date),
+                            "to": values.iso(row.to_date),
                         }
                         for row in parts.statuses
                     ],
                     "children_birth_dates": [born.isoformat() for born in parts.children],
                 },
                 "assistance_months": parts.months,
-                "requirement_from": _iso(assessment.requirement_from) if assessment else None,
+                "requirement_from": values.iso(assessment.requirement_from) if assessment else None,
                 "external": [
                     {
                         "kind": str(row.kind),
-                        "hours_per_week": _json_number(row.hours_per_week),
-                        "from": _iso(row.from_date),
-                        "to": _iso(row.to_date),
+                        "hours_per_week": values.json_number(row.hours_per_week),
+                        "from": values.iso(row.from_date),
+                        "to": values.iso(row.to_date),
                     }
                     for row in parts.external
                 ],
                 "activities": [dict(shape.contract) for shape in parts.activities],
                 "attendance": [
-                    {"activity": activity, "in": _instant(came), "out": _instant(left)}
+                    {"activity": activity, "in": values.instant(came), "out": values.instant(left)}
                     for activity, came, left, _, _ in parts.visits
                 ],
                 "absences": [
                     {
-                        "from": _instant(row.from_at),
-                        "to": _instant(row.to_at),
+                        "from": values.instant(row.from_at),
+                        "to": values.instant(row.to_at),
                         "reason": str(row.reason),
                         "decision": str(row.decision),
                     }
@@ -227,12 +218,12 @@ class Inputs:
                     ),
                     children_birth_dates=tuple(parts.children),
                 ),
-                assistance_months=tuple(_month_start(month) for month in parts.months),
+                assistance_months=tuple(values.month_start(month) for month in parts.months),
                 rules=self.engine_rules,
                 requirement_from=assessment.requirement_from if assessment else None,
                 external=tuple(
                     engine.ExternalOccupation(
-                        str(row.kind), _exact(row.hours_per_week), row.from_date, row.to_date
+                        str(row.kind), values.exact(row.hours_per_week), row.from_date, row.to_date
                     )
                     for row in parts.external
                 ),
@@ -280,7 +271,7 @@ class Inputs:
         events = list(map(_Event._make, self.events.get(pid, ())))
 
         shapes, runs = self._plan(versions)
-        extra: dict[str, _Shape] = {}
+        extra: dict[str, values.Shape] = {}
         visits = self._attendance(events, runs, extra)
         offers = [
             (
@@ -292,7 +283,7 @@ class Inputs:
         ]
         activities = [*shapes, *extra.values()] if extra else list(shapes)
         if len(activities) > 1:
-            activities.sort(key=_shape_order)
+            activities.sort(key=values.shape_order)
         inputs_at = _newest(
             self.settings_at,
             max((row.decided_at for row in decisions), default=None),
@@ -322,7 +313,7 @@ class Inputs:
 
     def _plan(
         self, versions: Iterable[Any]
-    ) -> tuple[list[_Shape], dict[int, list[tuple[date, date, str]]]]:
+    ) -> tuple[list[values.Shape], dict[int, list[tuple[date, date, str]]]]:
         """Engine activities of the plan, and per database activity its (from, to, id) runs."""
         entries: dict[int, list[tuple[date, date, list[int]]]] = defaultdict(list)
         ordered = sorted(versions, key=lambda row: (row.valid_from, row.version))
@@ -345,7 +336,7 @@ class Inputs:
                 )
                 if start <= end:
                     entries[item.activity_id].append((start, end, list(item.session_ids or ())))
-        shapes: list[_Shape] = []
+        shapes: list[values.Shape] = []
         runs: dict[int, list[tuple[date, date, str]]] = {}
         for activity_id, spans in entries.items():
             # Most people of an activity share its dates and sessions: build each shape once.
@@ -359,7 +350,7 @@ class Inputs:
 
     def _engine_activities(
         self, activity_id: int, spans: list[tuple[date, date, list[int]]]
-    ) -> tuple[list[tuple[date, date, str]], list[_Shape]]:
+    ) -> tuple[list[tuple[date, date, str]], list[values.Shape]]:
         """The (from, to, id) runs of one activity in a plan, and their engine activities."""
         activity = self.activities[activity_id]
         numbered = []
@@ -367,7 +358,9 @@ class Inputs:
         for number, run in enumerate(self._runs(activity_id, spans), start=1):
             engine_id = f"{activity.public_ref}~{number}"
             numbered.append((run.start, run.end, engine_id))
-            shaped.append(_shape(engine_id, str(activity.type), run.start, run.end, run.slots))
+            shaped.append(
+                values.shape(engine_id, str(activity.type), run.start, run.end, run.slots)
+            )
         return numbered, shaped
 
     def _runs(self, activity_id: int, spans: list[tuple[date, date, list[int]]]) -> Iterator[_Run]:
@@ -400,7 +393,7 @@ class Inputs:
         self,
         events: Iterable[Any],
         runs: dict[int, list[tuple[date, date, str]]],
-        extra: dict[str, _Shape],
+        extra: dict[str, values.Shape],
     ) -> list[tuple[str, datetime, datetime | None, int, int]]:
         """The person's visits in the period, from the event log, in time order.
 
@@ -432,7 +425,7 @@ class Inputs:
         activity_id: int | None,
         day: date,
         runs: dict[int, list[tuple[date, date, str]]],
-        extra: dict[str, _Shape],
+        extra: dict[str, values.Shape],
     ) -> str:
         """The engine activity of a database activity on day; a slot-less one if unplanned."""
         for start, end, engine_id in runs.get(activity_id, ()):
@@ -444,7 +437,7 @@ class Inputs:
             shape = self._unplanned.get(engine_id)
             if shape is None:
                 kind = str(activity.type) if activity is not None else "other"
-                shape = self._unplanned[engine_id] = _shape(
+                shape = self._unplanned[engine_id] = values.shape(
                     engine_id, kind, self.period_from, self.period_to, frozenset()
                 )
             extra[engine_id] = shape

@@ -29,9 +29,9 @@ an upsert, so running it again changes nothing but ``computed_at``.
 
 The parts live beside this module, each in its own: :mod:`portal.compliance.periods` (months
 and weeks), :mod:`portal.compliance.fetch` (the scope and its rows in bulk),
-:mod:`portal.compliance.inputs` with :mod:`portal.compliance.shaping` (each person's scenario,
-both ways) and :mod:`portal.compliance.day_detail` (the stored days). Here: evaluating, the
-worker processes and storing.
+:mod:`portal.compliance.inputs` with :mod:`portal.compliance.scenario_values` (each person's
+scenario, both ways) and :mod:`portal.compliance.day_detail` (the stored days). Here:
+evaluating, the worker processes and storing.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Shaping: the scenario's values written both ways, as the rule book's JSON contract and as the
+"""A scenario's values written both ways, as the rule book's JSON contract and as the
 engine's own objects (what ``parse_scenario`` makes of that JSON).
 
 The helpers with which :class:`portal.compliance.inputs.Inputs` writes each person's scenario.
@@ -13,23 +13,23 @@ from typing import Any, NamedTuple
 from portal.compliance import engine
 
 
-def _json_number(value: Decimal | int) -> int | float:
+def json_number(value: Decimal | int) -> int | float:
     """Hours as a JSON number the contract reads back exactly (whole numbers as integers)."""
     if value == int(value):
         return int(value)
     return float(value)
 
 
-def _iso(day: date | None) -> str | None:
+def iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
-def _instant(moment: datetime | None) -> str | None:
+def instant(moment: datetime | None) -> str | None:
     """A stored UTC timestamp as ISO text with its offset; the engine converts it."""
     return None if moment is None else moment.isoformat(timespec="seconds")
 
 
-class _Shape(NamedTuple):
+class Shape(NamedTuple):
     """One engine activity, as contract JSON and as the engine's own object (both immutable
     in use: shared by everyone with the same plan shape)."""
 
@@ -37,12 +37,12 @@ class _Shape(NamedTuple):
     engine: engine.Activity
 
 
-def _shape(
+def shape(
     engine_id: str, kind: str, start: date, end: date, slots: frozenset[tuple[int, time, time]]
-) -> _Shape:
+) -> Shape:
     """An engine activity written both ways."""
     ordered = sorted(slots)
-    return _Shape(
+    return Shape(
         contract={
             "id": engine_id,
             "type": kind,
@@ -59,32 +59,32 @@ def _shape(
             start,
             end,
             tuple(
-                engine.Slot(weekday, _clock_minute(opens), _clock_minute(closes))
+                engine.Slot(weekday, clock_minute(opens), clock_minute(closes))
                 for weekday, opens, closes in ordered
             ),
         ),
     )
 
 
-def _clock_minute(moment: time) -> time:
+def clock_minute(moment: time) -> time:
     """A session time as the contract reads it: hours and minutes."""
     return time(moment.hour, moment.minute)
 
 
-def _shape_order(shape: _Shape) -> tuple[date, str]:
+def shape_order(shape: Shape) -> tuple[date, str]:
     return shape.engine.start, shape.engine.id
 
 
-def _month_start(month: str) -> date:
+def month_start(month: str) -> date:
     return date(int(month[:4]), int(month[5:7]), 1)
 
 
-def _exact(hours: Decimal | int) -> int | Decimal:
+def exact(hours: Decimal | int) -> int | Decimal:
     """Hours as the contract's parser reads them back: whole numbers as integers."""
     return int(hours) if hours == int(hours) else Decimal(repr(float(hours)))
 
 
-def _engine_rules(rules: dict[str, Any]) -> engine.Rules:
+def engine_rules(rules: dict[str, Any]) -> engine.Rules:
     """The contract's ``rules`` as the engine's settings."""
     return engine.Rules(
         full_time_hours_per_week=rules["full_time_hours_per_week"],
@@ -97,12 +97,12 @@ def _engine_rules(rules: dict[str, Any]) -> engine.Rules:
     )
 
 
-def _rules(settings: Any | None) -> dict[str, Any] | None:
+def rules(settings: Any | None) -> dict[str, Any] | None:
     """The municipality's settings as the contract's ``rules``."""
     if settings is None:
         return None
     return {
-        "full_time_hours_per_week": _json_number(settings.full_time_hours_per_week),
+        "full_time_hours_per_week": json_number(settings.full_time_hours_per_week),
         "mandatory_after_months": settings.mandatory_after_months,
         "pension_age": settings.pension_age,
         "missing_checkout": str(settings.missing_checkout),
