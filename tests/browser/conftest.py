@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.conftest import TEST_DATABASE_URL
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -32,14 +34,29 @@ WCAG_AA = {
 }
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """Every test here drives Chromium against a live server: a second app, on connections of
-    its own, which sees only what the test committed."""
+    its own, which sees only what the test committed.
+
+    A journey through the pages runs once: on PostgreSQL, production's database, when
+    TEST_DATABASE_URL names one (as in CI), else on SQLite. What differs between the two
+    databases is tested below the pages, on both; the SQLite copies are reported as
+    deselected, never skipped.
+    """
     here = Path(__file__).parent
+    kept, once_is_enough = [], []
     for item in items:
-        if here in item.path.parents:
-            item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.commits)
+        if here not in item.path.parents:
+            kept.append(item)
+            continue
+        item.add_marker(pytest.mark.browser)
+        item.add_marker(pytest.mark.commits)
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("database_url") if callspec else None
+        (once_is_enough if TEST_DATABASE_URL and backend == "sqlite" else kept).append(item)
+    if once_is_enough:
+        config.hook.pytest_deselected(items=once_is_enough)
+        items[:] = kept
 
 
 @pytest.fixture
