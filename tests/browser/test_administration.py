@@ -12,7 +12,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from portal.models import AttendanceEvent, StaffUser
+from portal.models import AttendanceEvent, MunicipalitySettings, StaffUser
 from portal.services.settings_versions import settings_in_force
 from tests.browser.conftest import sign_in_staff
 from tests.checkin.conftest import MONDAY_0930, enrol
@@ -94,11 +94,22 @@ def test_admin_creates_site_staff_who_enrols_and_scans_then_changes_the_toleranc
         expect(desktop.locator("table")).to_contain_text("Socialnämnden 2026-02-25 § 12")
         axe_check(desktop, "settings history")
         shot(desktop, "administration-settings")
+        # The check-in window applies at once, outside the dated settings.
+        window = desktop.get_by_label("Registrera i efterhand, dagar bakåt")
+        window.fill("40")
+        desktop.locator("#checkin").get_by_role("button", name="Spara").click()
+        expect(desktop.locator(".error-summary")).to_contain_text("mellan 0 och 31")
+        axe_check(desktop, "settings check-in window with an error")
+        desktop.get_by_label("Registrera i efterhand, dagar bakåt").fill("3")
+        desktop.locator("#checkin").get_by_role("button", name="Spara").click()
+        expect(desktop.locator("body")).to_contain_text("Inställningen för incheckning är sparad")
+        shot(desktop, "administration-settings-checkin")
 
     db.session.expire_all()
     m = world.municipality.id
     assert settings_in_force(db.session, m, date(2026, 3, 31)).shortfall_tolerance_minutes == 0
     assert settings_in_force(db.session, m, date(2026, 4, 1)).shortfall_tolerance_minutes == 15
+    assert db.session.get(MunicipalitySettings, m).checkin_backdate_days == 3
 
 
 def test_units_intake_and_the_norm_pages_work_and_are_axe_clean(
