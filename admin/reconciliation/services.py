@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from portal import access, audit
 from portal.attendance import EventFact, Visit, derive_visits
@@ -199,20 +200,50 @@ def filter_choices(user: StaffUser) -> Filters:
 
 
 def _filtered(
-    scope: sa.ColumnElement[bool], unit_id: int | None, site_id: int | None
+    scope: sa.ColumnElement[bool], period: Period, unit_id: int | None, site_id: int | None
 ) -> sa.ColumnElement[bool]:
-    """The scope narrowed to a unit, and to people planned at a site."""
+    """The scope narrowed to a unit, and to people planned at a site in the period."""
     if unit_id is not None:
         scope = sa.and_(scope, Person.unit_id == unit_id)
     if site_id is not None:
-        planned_there = (
-            sa.select(PlanVersion.person_id)
-            .join(PlanItem, PlanItem.plan_version_id == PlanVersion.id)
-            .join(Activity, Activity.id == PlanItem.activity_id)
-            .where(Activity.site_id == site_id)
-        )
-        scope = sa.and_(scope, Person.id.in_(planned_there))
+        scope = sa.and_(scope, Person.id.in_(_planned_at(site_id, period)))
     return scope
+
+
+def _planned_at(site_id: int, period: Period) -> sa.Select:
+    """The people whose plan, as in force on some day of the period, has an activity at the
+    site on some day of it: a version counts from its ``valid_from`` until a later version
+    (by valid_from, then version; as reconciliation orders them) begins, and an item for its
+    own dates. An old version that named the site but was replaced before the period does not.
+    """
+    later = aliased(PlanVersion)
+    replaced_before = (
+        sa.select(later.id)
+        .where(
+            later.person_id == PlanVersion.person_id,
+            later.valid_from <= period.start,
+            sa.or_(
+                later.valid_from > PlanVersion.valid_from,
+                sa.and_(
+                    later.valid_from == PlanVersion.valid_from,
+                    later.version > PlanVersion.version,
+                ),
+            ),
+        )
+        .exists()
+    )
+    return (
+        sa.select(PlanVersion.person_id)
+        .join(PlanItem, PlanItem.plan_version_id == PlanVersion.id)
+        .join(Activity, Activity.id == PlanItem.activity_id)
+        .where(
+            Activity.site_id == site_id,
+            PlanVersion.valid_from <= period.end,
+            ~replaced_before,
+            PlanItem.from_date <= period.end,
+            sa.or_(PlanItem.to_date.is_(None), PlanItem.to_date >= period.start),
+        )
+    )
 
 
 def overview(
@@ -231,7 +262,7 @@ def overview(
     """
     from admin.reconciliation.labels import STATUS_ORDER
 
-    scope = _filtered(_scope(user), unit_id, site_id)
+    scope = _filtered(_scope(user), period, unit_id, site_id)
     in_period = sa.and_(
         ComplianceResult.period_from == period.start, ComplianceResult.period_to == period.end
     )

@@ -381,6 +381,33 @@ def test_auditor_filters_by_unit_and_site(client, world, login, db, unit_a_peopl
     assert client.get("/admin/reconciliation/?month=2026-09&unit=999999").status_code == 200
 
 
+def test_the_site_filter_follows_the_plan_in_force_in_the_period(world, db):
+    """A person counts at a site for a period when the plan version in force on some day of
+    it has an item at the site on some day of it; an old version, or an ended item, does not."""
+    from admin.reconciliation import services
+
+    at_b = factories.activity(
+        world.site_b, slots=((1, "09:00", "12:00"),), from_date=date(2026, 7, 1)
+    )
+    at_a = factories.activity(
+        world.site_a, slots=((2, "09:00", "12:00"),), from_date=date(2026, 7, 1)
+    )
+    moved, ended = world.person_a, world.person_b
+    b.plan(moved, date(2026, 7, 1), [(at_b, [], date(2026, 7, 1), None)])
+    b.plan(moved, date(2026, 8, 20), [(at_a, [], date(2026, 8, 20), None)])  # replaces it
+    b.plan(ended, date(2026, 7, 1), [(at_b, [], date(2026, 7, 1), date(2026, 8, 31))])
+    db.session.commit()
+
+    def at_site(site, month):
+        view = services.overview(world.auditor, services.period_of(month), site_id=site.id)
+        return view.people_in_scope
+
+    assert at_site(world.site_b, "2026-08") == 2  # both, for part of August
+    assert at_site(world.site_b, "2026-09") == 0  # replaced and ended before September
+    assert at_site(world.site_a, "2026-08") == 1 and at_site(world.site_a, "2026-09") == 1
+    assert at_site(world.site_a, "2026-07") == 0  # the new version had not begun
+
+
 def test_a_caseworker_has_no_unit_filter_but_a_site_filter(client, world, login, db):
     login(world.caseworker)
     page = text(client.get("/admin/reconciliation/?month=2026-09"))
