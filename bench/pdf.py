@@ -39,7 +39,7 @@ def main() -> None:
     from portal import create_app, demo
     from portal.extensions import db
     from portal.models import AttendanceEvent, Person
-    from portal.services import my_data
+    from portal.services import my_data, my_data_pdf
 
     rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
     folder = tempfile.mkdtemp(prefix="bench-pdf-")
@@ -61,14 +61,16 @@ def main() -> None:
         )
         data = my_data.collect(db.session.get(Person, busiest))
         rows = sum(len(v) for v in data.values() if isinstance(v, list))
-        assert not my_data.needs_shaping("sv", json.dumps(data, ensure_ascii=False, default=str))
-        plain = _best(lambda: my_data.to_pdf(data, "sv"), rounds)
-        real = my_data.needs_shaping
-        my_data.needs_shaping = lambda *_args: True  # the baseline: shaping every cell
+        assert not my_data_pdf.needs_shaping(
+            "sv", json.dumps(data, ensure_ascii=False, default=str)
+        )
+        plain = _best(lambda: my_data_pdf.to_pdf(data, "sv"), rounds)
+        real = my_data_pdf.needs_shaping
+        my_data_pdf.needs_shaping = lambda *_args: True  # the baseline: shaping every cell
         try:
-            shaped = _best(lambda: my_data.to_pdf(data, "sv"), rounds)
+            shaped = _best(lambda: my_data_pdf.to_pdf(data, "sv"), rounds)
         finally:
-            my_data.needs_shaping = real
+            my_data_pdf.needs_shaping = real
         db.engine.dispose()
     print(
         f"pdf rows={rows} shaped_seconds={shaped:.3f} plain_seconds={plain:.3f} "

@@ -67,6 +67,7 @@ from portal.services import (
     plans,
     vocab,
 )
+from portal.services import my_data_pdf as my_data_document
 
 bp = Blueprint("portal", __name__)
 
@@ -852,7 +853,7 @@ def my_data_json():
 @applicant_required
 def my_data_pdf():
     """Everything held about the person, as a readable PDF."""
-    pdf = my_data.to_pdf(my_data.collect(current_user), str(get_locale() or "sv"))
+    pdf = my_data_document.to_pdf(my_data.collect(current_user), str(get_locale() or "sv"))
     return _download(pdf, "application/pdf", "pdf")
 
 

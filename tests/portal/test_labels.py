@@ -21,7 +21,7 @@ from portal.models import (
     PlanVersion,
     enums,
 )
-from portal.services import my_data, vocab
+from portal.services import my_data, my_data_pdf, vocab
 from portal.services.labels import ENUM_LABELS
 from tests.portal.pdftext import pdf_text
 
@@ -44,7 +44,7 @@ def _codes() -> set[str]:
         table = getattr(vocab, name)
         if name.isupper() and isinstance(table, dict):
             codes |= {k for k in table if isinstance(k, str)}
-    codes |= {name for name in my_data.FIELD_LABELS if "_" in name}
+    codes |= {name for name in my_data_pdf.FIELD_LABELS if "_" in name}
     return codes - SWEDISH_WORDS
 
 
@@ -122,7 +122,7 @@ def test_no_code_on_applicant_pages_or_in_the_pdf(runner, client, login):
                 hits = codes_in(visible_text(resp.get_data(as_text=True)))
                 if hits:
                     found[path] = hits
-        text = pdf_text(my_data.to_pdf(my_data.collect(person), "sv"))
+        text = pdf_text(my_data_pdf.to_pdf(my_data.collect(person), "sv"))
         if hits := codes_in(text):
             found[f"PDF of {person.public_ref}"] = hits
     assert not found, found

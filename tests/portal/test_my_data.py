@@ -24,7 +24,7 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.notices.services import notify
 from portal.refs import new_ref
-from portal.services import attachments, my_data
+from portal.services import attachments, my_data, my_data_pdf
 from tests.portal import factories as pf
 from tests.portal.pdftext import pdf_text
 
@@ -215,14 +215,14 @@ def test_pdf_download_is_readable_with_swedish_letters(client, world, now, login
     resp = client.get("/mina-uppgifter/mina-uppgifter.pdf")
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     assert resp.data.startswith(b"%PDF")
-    pdf = my_data.to_pdf(my_data.collect(world.person_a))
+    pdf = my_data_pdf.to_pdf(my_data.collect(world.person_a))
     assert pdf.startswith(b"%PDF") and len(pdf) > 2000
 
 
 def test_pdf_is_a_readable_document_with_contents_and_labels(app, world):
     _rich_person(world)
     data = my_data.collect(world.person_a)
-    text = pdf_text(my_data.to_pdf(data, "sv"))
+    text = pdf_text(my_data_pdf.to_pdf(data, "sv"))
     assert "Innehåll" in text
     for heading in ("Om dig", "Ditt hushåll", "Ansökningar", "Registrerad närvaro"):
         assert heading in text
@@ -246,10 +246,10 @@ def test_pdf_for_every_field_of_the_json_has_a_label(app, world):
                 for item in value:
                     yield from names(item)
 
-    for key in my_data.SECTION_TITLES:
+    for key in my_data_pdf.SECTION_TITLES:
         for record in data[key] if isinstance(data[key], list) else [data[key]]:
             for name in names(record):
-                assert name in my_data.FIELD_LABELS or name in my_data.PDF_SKIP, name
+                assert name in my_data_pdf.FIELD_LABELS or name in my_data_pdf.PDF_SKIP, name
 
 
 def test_arabic_pdf_prints_arabic_words(app, world):
@@ -257,7 +257,7 @@ def test_arabic_pdf_prints_arabic_words(app, world):
     data = my_data.collect(world.person_a)
     data["person"]["first_name"] = "علي"
     data["person"]["last_name"] = "حسن"
-    text = pdf_text(my_data.to_pdf(data, "ar"))
+    text = pdf_text(my_data_pdf.to_pdf(data, "ar"))
     assert "علي" in text and "حسن" in text
     assert "?" * 3 not in text
 

@@ -76,10 +76,10 @@ def test_text_is_shaped_when_a_script_needs_it(language, texts, shaped):
 
 
 def test_a_swedish_pdf_shapes_an_arabic_name(app, world):
-    from portal.services import my_data
+    from portal.services import my_data, my_data_pdf
 
     world.person_a.first_name = "علي"
     db.session.commit()
     with app.test_request_context():
-        text = pdf_text(my_data.to_pdf(my_data.collect(world.person_a), "sv"))
+        text = pdf_text(my_data_pdf.to_pdf(my_data.collect(world.person_a), "sv"))
     assert "علي" in text and "Om dig" in text
