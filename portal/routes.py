@@ -3,17 +3,16 @@
 Every applicant view is ``applicant_required`` and reads only the signed-in person's rows: the
 services look records up by public reference *and* owner, so another person's reference is a
 404. Views parse, call one service and render; messages for the services' error codes live in
-forms.py and below.
+forms.py and blueprint.py.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -26,24 +25,30 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_decimal, get_locale, ngettext
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal import nav
+import portal.template_filters  # noqa: F401  (registers the template filters on bp)
 from portal.access import applicant_required, public
-from portal.errors import DomainError, render_error
+from portal.blueprint import (
+    ERROR_MESSAGES,
+    _after_step,
+    _draft,
+    _labels,
+    _max_mb,
+    _step_page,
+    _upload_form,
+    bp,
+)
+from portal.errors import DomainError
 from portal.extensions import db, limiter
-from portal.formatting import duration
 from portal.forms import (
     ABSENCE_ERRORS,
     MEMBER_ERRORS,
-    UPLOAD_ERRORS,
     AbsenceForm,
     AssetsForm,
-    AttachmentForm,
     ButtonForm,
     CostsForm,
     DeclarationForm,
@@ -53,7 +58,7 @@ from portal.forms import (
     personnummer_message,
     upload_error,
 )
-from portal.i18n import local_today, to_local
+from portal.i18n import local_today
 from portal.models import ApplicationState, ItemCategory, utcnow
 from portal.request_guard import safe_next
 from portal.services import (
@@ -65,128 +70,8 @@ from portal.services import (
     decisions,
     my_data,
     plans,
-    vocab,
 )
-
-bp = Blueprint("portal", __name__)
-
-nav.register("applicant", "portal.home", _l("Start"), order=0)
-nav.register("applicant", "portal.applications", _l("Ansökan"))
-nav.register("applicant", "portal.plan", _l("Min plan"))
-nav.register("applicant", "portal.attendance", _l("Närvaro"))
-nav.register("applicant", "portal.absences", _l("Frånvaro"))
-nav.register("applicant", "portal.my_data", _l("Mina uppgifter"))
-
-#: The endpoint of each application step, in order.
-STEP_ENDPOINTS = {
-    "household": "portal.step_household",
-    "incomes": "portal.step_incomes",
-    "costs": "portal.step_costs",
-    "assets": "portal.step_assets",
-    "attachments": "portal.step_attachments",
-    "declaration": "portal.step_declaration",
-    "review": "portal.step_review",
-}
-#: Messages for service error codes that can reach a page on their own.
-ERROR_MESSAGES = {
-    "not_draft": _l(
-        "Ansökan är redan skickad och kan inte ändras. Kontakta din handläggare om något "
-        "behöver ändras."
-    ),
-    "month_not_open": _l(
-        "Du kan bara ansöka för den här månaden och nästa, och bara en gång per månad."
-    ),
-    "attachment_missing": _l("Filen finns inte längre. Kontakta din handläggare."),
-    "bad_transition": _l("Det går inte att göra så med ansökan nu."),
-    "invalid_month": _l("Månaden finns inte. Välj en månad i listan."),
-    "not_open": UPLOAD_ERRORS["not_open"],
-}
-
-
-@bp.app_context_processor
-def _nav_context():
-    return {"nav_items": nav.items}
-
-
-@bp.app_template_filter("portal_month")
-def _month_filter(key: str) -> str:
-    """'2026-03' as 'mars 2026' in the user's language."""
-    try:
-        return format_date(applications.month_start(key), "LLLL yyyy")
-    except DomainError:
-        return key
-
-
-@bp.app_template_filter("kr")
-def _kronor(amount: int | None) -> str:
-    """Whole kronor with thousands separators, e.g. '12 500 kr'."""
-    if amount is None:
-        return ""
-    return _("%(amount)s kr", amount=format_decimal(amount, format="#,##0"))
-
-
-@bp.app_template_filter("hours_text")
-def _hours_text(minutes: int) -> str:
-    """Minutes as "1 timme", "3 timmar" or "29 tim 57 min" in the user's language."""
-    if minutes % 60 == 0:
-        return ngettext("%(num)s timme", "%(num)s timmar", minutes // 60)
-    return duration(minutes)
-
-
-@bp.app_template_filter("hours_decimal")
-def _hours_decimal(value) -> str:
-    """Hours (a Decimal, e.g. 12.5) as hours and minutes ("12 tim 30 min") or "12 timmar"."""
-    return _hours_text(int(round(value * 60)))
-
-
-@bp.app_template_filter("ucfirst")
-def _ucfirst(text: str) -> str:
-    """Capitalise the first letter only (Jinja's capitalize lowercases the rest)."""
-    return text[:1].upper() + text[1:]
-
-
-@bp.app_template_filter("absence_period")
-def _absence_period(report) -> str:
-    """An absence in plain words: whole days, or a day with clock times (Stockholm time)."""
-    start, end = to_local(report.from_at), to_local(report.to_at)
-    midnight = time(0)
-    if start.time() == midnight and end.time() == midnight:
-        last = end.date() - timedelta(days=1)
-        if last == start.date():
-            return _("%(day)s, hela dagen", day=format_date(start.date(), "EEEE d MMMM yyyy"))
-        return _(
-            "%(first)s – %(last)s, hela dagar",
-            first=format_date(start.date(), "EEEE d MMMM"),
-            last=format_date(last, "EEEE d MMMM yyyy"),
-        )
-    if start.date() == end.date():
-        return _(
-            "%(day)s kl. %(start)s–%(end)s",
-            day=format_date(start.date(), "EEEE d MMMM yyyy"),
-            start=start.strftime("%H:%M"),
-            end=end.strftime("%H:%M"),
-        )
-    return _(
-        "%(first)s kl. %(start)s – %(last)s kl. %(end)s",
-        first=format_date(start.date(), "EEEE d MMMM"),
-        start=start.strftime("%H:%M"),
-        last=format_date(end.date(), "EEEE d MMMM yyyy"),
-        end=end.strftime("%H:%M"),
-    )
-
-
-@bp.errorhandler(DomainError)
-def _domain_error(error: DomainError):
-    message = ERROR_MESSAGES.get(error.code)
-    return render_error(error.status, error.code, str(message) if message else None)
-
-
-def _labels() -> dict:
-    return {
-        "vocab": vocab,
-        "steps": applications.STEPS,
-        "step_endpoints": STEP_ENDPOINTS,
-    }
+from portal.template_filters import _month_filter
 
 
 @bp.get("/healthz")
@@ -314,37 +199,6 @@ def application_detail(ref: str):
 
 
 # --- the steps -------------------------------------------------------------------------------
-
-
-def _draft(ref: str):
-    """The person's own draft, or a redirect to its status page if it was submitted."""
-    application = applications.applicant_application(current_user, ref)
-    if application.state != ApplicationState.DRAFT:
-        flash(str(ERROR_MESSAGES["not_draft"]), "info")
-        return application, redirect(url_for("portal.application_detail", ref=ref))
-    return application, None
-
-
-def _after_step(application, step: str):
-    """Go on to the next step, or back to the review if the person came from there."""
-    if request.args.get("granska") == "1" and step != "review":
-        return redirect(url_for("portal.step_review", ref=application.public_ref))
-    target = applications.next_step(step)
-    return redirect(url_for(STEP_ENDPOINTS[target], ref=application.public_ref))
-
-
-def _step_page(template: str, application, step: str, status: int = 200, **context):
-    return render_template(
-        template,
-        application=application,
-        step=step,
-        step_number=applications.STEPS.index(step) + 1,
-        done=applications.completed_steps(application),
-        back=applications.previous_step(step),
-        from_review=request.args.get("granska") == "1",
-        **_labels(),
-        **context,
-    ), status
 
 
 @bp.route("/ansokan/<ref>/hushall", methods=["GET", "POST"])
@@ -487,18 +341,6 @@ def step_costs(ref: str):
 def step_assets(ref: str):
     """Step 4: assets."""
     return _lines_step(ref, "assets", AssetsForm, ItemCategory.ASSET, "portal/steps/lines.html")
-
-
-def _upload_form() -> AttachmentForm:
-    form = AttachmentForm()
-    form.file.description = _(
-        "PDF eller bild (JPEG, PNG eller HEIC). Högst %(mb)s MB.", mb=_max_mb()
-    )
-    return form
-
-
-def _max_mb() -> str:
-    return format_decimal(current_app.config["MAX_UPLOAD_BYTES"] / 1024 / 1024, format="#,##0.#")
 
 
 @bp.route("/ansokan/<ref>/bilagor", methods=["GET", "POST"])
