@@ -8,12 +8,10 @@ forms.py and blueprint.py.
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -30,6 +28,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+import portal.my_data_routes  # noqa: F401
 import portal.template_filters  # noqa: F401  (registers the template filters on bp)
 from portal.access import applicant_required, public
 from portal.blueprint import (
@@ -68,7 +67,6 @@ from portal.services import (
     attendance,
     dashboard,
     decisions,
-    my_data,
     plans,
 )
 from portal.template_filters import _month_filter
@@ -670,37 +668,3 @@ def absence_new():
     return render_template(
         "portal/absence_new.html", form=form, today=local_today(), max_mb=_max_mb()
     ), (400 if form.errors else 200)
-
-
-# --- my data (P8) ----------------------------------------------------------------------------
-
-
-@bp.get("/mina-uppgifter", endpoint="my_data")
-@applicant_required
-def my_data_page():
-    """What is stored about the person, with downloads as PDF and JSON."""
-    return render_template("portal/my_data.html", data=my_data.collect(current_user))
-
-
-@bp.get("/mina-uppgifter/mina-uppgifter.json")
-@applicant_required
-def my_data_json():
-    """Everything held about the person, as JSON (GDPR art. 15)."""
-    body = json.dumps(my_data.collect(current_user), ensure_ascii=False, indent=2)
-    return _download(body.encode("utf-8"), "application/json; charset=utf-8", "json")
-
-
-@bp.get("/mina-uppgifter/mina-uppgifter.pdf")
-@applicant_required
-def my_data_pdf():
-    """Everything held about the person, as a readable PDF."""
-    pdf = my_data.to_pdf(my_data.collect(current_user), str(get_locale() or "sv"))
-    return _download(pdf, "application/pdf", "pdf")
-
-
-def _download(body: bytes, mimetype: str, extension: str) -> Response:
-    name = f"mina-uppgifter-{local_today().isoformat()}.{extension}"
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
