@@ -17,7 +17,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -25,6 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+import portal.attachment_routes  # noqa: F401
 import portal.attendance_routes  # noqa: F401
 import portal.my_data_routes  # noqa: F401
 import portal.plan_routes  # noqa: F401
@@ -52,10 +52,9 @@ from portal.forms import (
     MemberForm,
     NewApplicationForm,
     personnummer_message,
-    upload_error,
 )
 from portal.i18n import local_today
-from portal.models import ApplicationState, ItemCategory, utcnow
+from portal.models import ItemCategory, utcnow
 from portal.request_guard import safe_next
 from portal.services import (
     applications,
@@ -334,95 +333,6 @@ def step_costs(ref: str):
 def step_assets(ref: str):
     """Step 4: assets."""
     return _lines_step(ref, "assets", AssetsForm, ItemCategory.ASSET, "portal/steps/lines.html")
-
-
-@bp.route("/ansokan/<ref>/bilagor", methods=["GET", "POST"])
-@applicant_required
-def step_attachments(ref: str):
-    """Step 5: documents (a POST here means "continue")."""
-    application, leave = _draft(ref)
-    if leave:
-        return leave
-    form = ButtonForm()
-    if form.validate_on_submit():
-        applications.mark_step_done(application, "attachments")
-        return _after_step(application, "attachments")
-    return _attachments_page(application, _upload_form())
-
-
-def _attachments_page(application, upload_form, status: int = 200):
-    return _step_page(
-        "portal/steps/attachments.html",
-        application,
-        "attachments",
-        status,
-        form=ButtonForm(),
-        upload_form=upload_form,
-        remove_form=ButtonForm(),
-        expected=applications.expected_documents(application),
-        missing=applications.missing_documents(application),
-        max_mb=_max_mb(),
-    )
-
-
-@bp.post("/ansokan/<ref>/bilagor/ladda-upp")
-@applicant_required
-@limiter.limit("30 per hour")
-def attachment_upload(ref: str):
-    """Upload a document to a draft, or to a submitted application not yet decided."""
-    application = applications.applicant_application(current_user, ref)
-    form = _upload_form()
-    if form.validate_on_submit():
-        try:
-            attachments.store_upload(
-                current_user,
-                form.file.data,
-                application=application,
-                document_type=form.document_type.data,
-            )
-        except DomainError as error:
-            form.file.errors.append(upload_error(error.code, _max_mb()))
-        else:
-            flash(_("Dokumentet är uppladdat."), "success")
-            if application.state == ApplicationState.DRAFT:
-                return redirect(url_for("portal.step_attachments", ref=ref))
-            return redirect(url_for("portal.application_detail", ref=ref))
-    if application.state == ApplicationState.DRAFT:
-        return _attachments_page(application, form, 400)
-    return render_template(
-        "portal/application_detail.html",
-        application=application,
-        upload_form=form,
-        missing=applications.missing_documents(application),
-        max_mb=_max_mb(),
-        **_labels(),
-    ), 400
-
-
-@bp.post("/ansokan/<ref>/bilagor/<attachment_ref>/ta-bort")
-@applicant_required
-def attachment_remove(ref: str, attachment_ref: str):
-    """Remove a document from a draft."""
-    application = applications.applicant_application(current_user, ref)
-    attachment = attachments.applicant_attachment(current_user, attachment_ref)
-    if attachment.application_id != application.id:
-        abort(404)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    attachments.remove_attachment(current_user, attachment)
-    flash(_("Dokumentet är borttaget."), "success")
-    return redirect(url_for("portal.step_attachments", ref=ref))
-
-
-@bp.get("/bilaga/<ref>")
-@applicant_required
-def attachment_download(ref: str):
-    """Download one of the person's own documents."""
-    attachment = attachments.applicant_attachment(current_user, ref)
-    stream, filename, content_type = attachments.open_attachment(attachment)
-    response = send_file(stream, mimetype=content_type, as_attachment=True, download_name=filename)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.route("/ansokan/<ref>/intyga", methods=["GET", "POST"])
