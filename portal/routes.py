@@ -1,28 +1,17 @@
-"""The applicant's pages, health check, language switch and accessibility statement.
+"""The applicant blueprint's start pages: the front door, the start page, the health check,
+the language switch and the accessibility statement.
 
-Every applicant view is ``applicant_required`` and reads only the signed-in person's rows: the
-services look records up by public reference *and* owner, so another person's reference is a
-404. Views parse, call one service and render; messages for the services' error codes live in
-forms.py and blueprint.py.
+The blueprint and what its pages share are in ``blueprint.py``; the other pages are in one
+module per subject, imported here so that importing this module registers every page on ``bp``.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import (
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
-from flask_babel import gettext as _
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from wtforms import SelectChoice
 
+import portal.application_routes  # noqa: F401  (each module registers its views on bp)
 import portal.application_step_routes  # noqa: F401
 import portal.attachment_routes  # noqa: F401
 import portal.attendance_routes  # noqa: F401
@@ -30,27 +19,14 @@ import portal.my_data_routes  # noqa: F401
 import portal.plan_routes  # noqa: F401
 import portal.template_filters  # noqa: F401  (registers the template filters on bp)
 from portal.access import applicant_required, public
-from portal.blueprint import (
-    _labels,
-    _max_mb,
-    _upload_form,
-    bp,
-)
+from portal.blueprint import _labels, bp
 from portal.extensions import db, limiter
-from portal.forms import (
-    NewApplicationForm,
-)
 from portal.i18n import local_today
 from portal.models import utcnow
 from portal.request_guard import safe_next
-from portal.services import (
-    applications,
-    attachments,
-    dashboard,
-    decisions,
-    plans,
-)
-from portal.template_filters import _month_filter
+from portal.services import dashboard, decisions, plans
+
+__all__ = ["bp"]
 
 
 @bp.get("/healthz")
@@ -113,65 +89,3 @@ def set_language():
 def accessibility():
     """The accessibility statement required of public-sector websites."""
     return render_template("portal/accessibility.html")
-
-
-# --- applications: list, start, status (P2, P3) ---------------------------------------------
-
-
-@bp.get("/ansokan", endpoint="applications")
-@applicant_required
-def applications_list():
-    """The person's applications per month with their state and decision."""
-    return render_template(
-        "portal/applications.html",
-        applications=applications.applications_of(current_user),
-        open_months=applications.open_months(current_user, local_today()),
-        **_labels(),
-    )
-
-
-@bp.route("/ansokan/ny", methods=["GET", "POST"])
-@applicant_required
-def application_new():
-    """Choose the month, and whether to start from the previous application."""
-    today = local_today()
-    months = applications.open_months(current_user, today)
-    if not months:
-        flash(_("Du har redan en ansökan för den här månaden och nästa."), "info")
-        return redirect(url_for("portal.applications"))
-    form = NewApplicationForm()
-    form.month.choices = [SelectChoice(m, _month_filter(m)) for m in months]
-    previous = applications.previous_application(current_user, max(months))
-    if previous is not None:
-        form.start.label.text = _(
-            "Vill du utgå från din ansökan för %(month)s?", month=_month_filter(previous.month)
-        )
-    if form.validate_on_submit():
-        application = applications.start_application(
-            current_user,
-            form.month.data,
-            today=today,
-            copy_previous=previous is not None and form.start.data != "empty",
-        )
-        return redirect(url_for("portal.step_household", ref=application.public_ref))
-    if not form.month.data:
-        form.month.data = months[0]
-    return render_template(
-        "portal/application_new.html", form=form, previous=previous, **_labels()
-    ), (400 if form.errors else 200)
-
-
-@bp.get("/ansokan/<ref>")
-@applicant_required
-def application_detail(ref: str):
-    """One application: its state, the decision and its reasons, and its documents."""
-    application = applications.applicant_application(current_user, ref)
-    open_for_documents = application.state in attachments.OPEN_STATES
-    return render_template(
-        "portal/application_detail.html",
-        application=application,
-        upload_form=_upload_form() if open_for_documents else None,
-        missing=applications.missing_documents(application),
-        max_mb=_max_mb(),
-        **_labels(),
-    )
