@@ -10,11 +10,11 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from portal.access import applicant_required
-from portal.blueprint import _labels, _max_mb, _upload_form, bp
+from portal.blueprint import bp, max_upload_mb, new_upload_form, page_labels
 from portal.forms import NewApplicationForm
 from portal.i18n import local_today
 from portal.services import applications, attachments
-from portal.template_filters import _month_filter
+from portal.template_filters import month_name
 
 
 @bp.get("/ansokan", endpoint="applications")
@@ -25,7 +25,7 @@ def applications_list():
         "portal/applications.html",
         applications=applications.applications_of(current_user),
         open_months=applications.open_months(current_user, local_today()),
-        **_labels(),
+        **page_labels(),
     )
 
 
@@ -39,11 +39,11 @@ def application_new():
         flash(_("Du har redan en ansökan för den här månaden och nästa."), "info")
         return redirect(url_for("portal.applications"))
     form = NewApplicationForm()
-    form.month.choices = [SelectChoice(m, _month_filter(m)) for m in months]
+    form.month.choices = [SelectChoice(m, month_name(m)) for m in months]
     previous = applications.previous_application(current_user, max(months))
     if previous is not None:
         form.start.label.text = _(
-            "Vill du utgå från din ansökan för %(month)s?", month=_month_filter(previous.month)
+            "Vill du utgå från din ansökan för %(month)s?", month=month_name(previous.month)
         )
     if form.validate_on_submit():
         application = applications.start_application(
@@ -56,7 +56,7 @@ def application_new():
     if not form.month.data:
         form.month.data = months[0]
     return render_template(
-        "portal/application_new.html", form=form, previous=previous, **_labels()
+        "portal/application_new.html", form=form, previous=previous, **page_labels()
     ), (400 if form.errors else 200)
 
 
@@ -69,8 +69,8 @@ def application_detail(ref: str):
     return render_template(
         "portal/application_detail.html",
         application=application,
-        upload_form=_upload_form() if open_for_documents else None,
+        upload_form=new_upload_form() if open_for_documents else None,
         missing=applications.missing_documents(application),
-        max_mb=_max_mb(),
-        **_labels(),
+        max_mb=max_upload_mb(),
+        **page_labels(),
     )

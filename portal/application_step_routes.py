@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import applicant_required
-from portal.blueprint import ERROR_MESSAGES, _after_step, _draft, _step_page, bp
+from portal.blueprint import ERROR_MESSAGES, after_step, bp, draft_of, step_page
 from portal.errors import DomainError
 from portal.forms import (
     MEMBER_ERRORS,
@@ -24,21 +24,21 @@ from portal.forms import (
 from portal.i18n import local_today
 from portal.models import ItemCategory
 from portal.services import applications
-from portal.template_filters import _month_filter
+from portal.template_filters import month_name
 
 
 @bp.route("/ansokan/<ref>/hushall", methods=["GET", "POST"])
 @applicant_required
 def step_household(ref: str):
     """Step 1: who lives with the applicant."""
-    application, leave = _draft(ref)
+    application, leave = draft_of(ref)
     if leave:
         return leave
     form = ButtonForm()
     if form.validate_on_submit():
         applications.mark_step_done(application, "household")
-        return _after_step(application, "household")
-    return _step_page(
+        return after_step(application, "household")
+    return step_page(
         "portal/steps/household.html",
         application,
         "household",
@@ -53,7 +53,7 @@ def step_household(ref: str):
 @applicant_required
 def member_edit(ref: str, member_id: int | None = None):
     """Add a person to the household, or change one."""
-    application, leave = _draft(ref)
+    application, leave = draft_of(ref)
     if leave:
         return leave
     member = applications.member_of(current_user, member_id) if member_id else None
@@ -82,7 +82,7 @@ def member_edit(ref: str, member_id: int | None = None):
             if request.args.get("granska") == "1":
                 target = url_for("portal.step_household", ref=ref, granska=1)
             return redirect(target)
-    return _step_page(
+    return step_page(
         "portal/steps/member.html",
         application,
         "household",
@@ -104,7 +104,7 @@ def _member_error(form, error: DomainError) -> None:
 @applicant_required
 def member_remove(ref: str, member_id: int):
     """Remove a person from the household."""
-    application, leave = _draft(ref)
+    application, leave = draft_of(ref)
     if leave:
         return leave
     if not ButtonForm().validate_on_submit():
@@ -116,7 +116,7 @@ def member_remove(ref: str, member_id: int):
 
 def _lines_step(ref: str, step: str, form_class, category: ItemCategory, template: str):
     """Incomes, costs and assets: one amount per kind, saved as the application's lines."""
-    application, leave = _draft(ref)
+    application, leave = draft_of(ref)
     if leave:
         return leave
     existing = applications.lines_by_kind(application, category)
@@ -139,8 +139,8 @@ def _lines_step(ref: str, step: str, form_class, category: ItemCategory, templat
             applications.save_costs(application, form.housing.data, values, form.postcode.data)
         else:
             applications.save_lines(application, category, values)
-        return _after_step(application, step)
-    return _step_page(template, application, step, 400 if form.errors else 200, form=form)
+        return after_step(application, step)
+    return step_page(template, application, step, 400 if form.errors else 200, form=form)
 
 
 def _text_of(form, kind: str) -> str:
@@ -173,7 +173,7 @@ def step_assets(ref: str):
 @applicant_required
 def step_declaration(ref: str):
     """Step 6: the truthfulness declaration."""
-    application, leave = _draft(ref)
+    application, leave = draft_of(ref)
     if leave:
         return leave
     form = DeclarationForm()
@@ -181,8 +181,8 @@ def step_declaration(ref: str):
         form.accept.data = applications.declaration_accepted(application)
     if form.validate_on_submit():
         applications.save_declaration(application, form.accept.data)
-        return _after_step(application, "declaration")
-    return _step_page(
+        return after_step(application, "declaration")
+    return step_page(
         "portal/steps/declaration.html",
         application,
         "declaration",
@@ -195,7 +195,7 @@ def step_declaration(ref: str):
 @applicant_required
 def step_review(ref: str):
     """Step 7: everything on one page, the preliminary estimate, and the submit button."""
-    application, leave = _draft(ref)
+    application, leave = draft_of(ref)
     if leave:
         return leave
     form = ButtonForm()
@@ -203,11 +203,11 @@ def step_review(ref: str):
     if form.validate_on_submit() and not missing:
         applications.submit(application, current_user)
         flash(
-            _("Din ansökan för %(month)s är skickad.", month=_month_filter(application.month)),
+            _("Din ansökan för %(month)s är skickad.", month=month_name(application.month)),
             "success",
         )
         return redirect(url_for("portal.application_detail", ref=ref))
-    return _step_page(
+    return step_page(
         "portal/steps/review.html",
         application,
         "review",

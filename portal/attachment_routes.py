@@ -8,7 +8,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import applicant_required
-from portal.blueprint import _after_step, _draft, _labels, _max_mb, _step_page, _upload_form, bp
+from portal.blueprint import (
+    after_step,
+    bp,
+    draft_of,
+    max_upload_mb,
+    new_upload_form,
+    page_labels,
+    step_page,
+)
 from portal.errors import DomainError
 from portal.extensions import limiter
 from portal.forms import ButtonForm, upload_error
@@ -20,18 +28,18 @@ from portal.services import applications, attachments
 @applicant_required
 def step_attachments(ref: str):
     """Step 5: documents (a POST here means "continue")."""
-    application, leave = _draft(ref)
+    application, leave = draft_of(ref)
     if leave:
         return leave
     form = ButtonForm()
     if form.validate_on_submit():
         applications.mark_step_done(application, "attachments")
-        return _after_step(application, "attachments")
-    return _attachments_page(application, _upload_form())
+        return after_step(application, "attachments")
+    return _attachments_page(application, new_upload_form())
 
 
 def _attachments_page(application, upload_form, status: int = 200):
-    return _step_page(
+    return step_page(
         "portal/steps/attachments.html",
         application,
         "attachments",
@@ -41,7 +49,7 @@ def _attachments_page(application, upload_form, status: int = 200):
         remove_form=ButtonForm(),
         expected=applications.expected_documents(application),
         missing=applications.missing_documents(application),
-        max_mb=_max_mb(),
+        max_mb=max_upload_mb(),
     )
 
 
@@ -51,7 +59,7 @@ def _attachments_page(application, upload_form, status: int = 200):
 def attachment_upload(ref: str):
     """Upload a document to a draft, or to a submitted application not yet decided."""
     application = applications.applicant_application(current_user, ref)
-    form = _upload_form()
+    form = new_upload_form()
     if form.validate_on_submit():
         try:
             attachments.store_upload(
@@ -61,7 +69,7 @@ def attachment_upload(ref: str):
                 document_type=form.document_type.data,
             )
         except DomainError as error:
-            form.file.errors.append(upload_error(error.code, _max_mb()))
+            form.file.errors.append(upload_error(error.code, max_upload_mb()))
         else:
             flash(_("Dokumentet är uppladdat."), "success")
             if application.state == ApplicationState.DRAFT:
@@ -74,8 +82,8 @@ def attachment_upload(ref: str):
         application=application,
         upload_form=form,
         missing=applications.missing_documents(application),
-        max_mb=_max_mb(),
-        **_labels(),
+        max_mb=max_upload_mb(),
+        **page_labels(),
     ), 400
 
 

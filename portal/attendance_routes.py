@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import applicant_required
-from portal.blueprint import _labels, _max_mb, bp
+from portal.blueprint import bp, max_upload_mb, page_labels
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import ABSENCE_ERRORS, AbsenceForm, ButtonForm, upload_error
@@ -44,7 +44,7 @@ def attendance_page():
         next_month=applications.month_key(applications.next_month(first))
         if applications.next_month(first) <= today
         else None,
-        **_labels(),
+        **page_labels(),
     )
 
 
@@ -59,7 +59,7 @@ def absences_list():
         "portal/absences.html",
         reports=absences.reports_of(current_user),
         withdraw_form=ButtonForm(),
-        **_labels(),
+        **page_labels(),
     )
 
 
@@ -108,7 +108,7 @@ def absence_new():
                 field_name, message = ABSENCE_ERRORS[error.code]
                 form[field_name].errors.append(str(message))
             else:
-                form.attachment.errors.append(upload_error(error.code, _max_mb()))
+                form.attachment.errors.append(upload_error(error.code, max_upload_mb()))
         else:
             flash(
                 _("Din frånvaro är anmäld. Din handläggare ser anmälan och bedömer den."),
@@ -116,5 +116,5 @@ def absence_new():
             )
             return redirect(url_for("portal.absences"))
     return render_template(
-        "portal/absence_new.html", form=form, today=local_today(), max_mb=_max_mb()
+        "portal/absence_new.html", form=form, today=local_today(), max_mb=max_upload_mb()
     ), (400 if form.errors else 200)

@@ -70,7 +70,7 @@ def _domain_error(error: DomainError):
     return render_error(error.status, error.code, str(message) if message else None)
 
 
-def _labels() -> dict:
+def page_labels() -> dict:
     return {
         "vocab": vocab,
         "steps": applications.STEPS,
@@ -78,7 +78,7 @@ def _labels() -> dict:
     }
 
 
-def _draft(ref: str):
+def draft_of(ref: str):
     """The person's own draft, or a redirect to its status page if it was submitted."""
     application = applications.applicant_application(current_user, ref)
     if application.state != ApplicationState.DRAFT:
@@ -87,7 +87,7 @@ def _draft(ref: str):
     return application, None
 
 
-def _after_step(application, step: str):
+def after_step(application, step: str):
     """Go on to the next step, or back to the review if the person came from there."""
     if request.args.get("granska") == "1" and step != "review":
         return redirect(url_for("portal.step_review", ref=application.public_ref))
@@ -95,7 +95,7 @@ def _after_step(application, step: str):
     return redirect(url_for(STEP_ENDPOINTS[target], ref=application.public_ref))
 
 
-def _step_page(template: str, application, step: str, status: int = 200, **context):
+def step_page(template: str, application, step: str, status: int = 200, **context):
     return render_template(
         template,
         application=application,
@@ -104,18 +104,18 @@ def _step_page(template: str, application, step: str, status: int = 200, **conte
         done=applications.completed_steps(application),
         back=applications.previous_step(step),
         from_review=request.args.get("granska") == "1",
-        **_labels(),
+        **page_labels(),
         **context,
     ), status
 
 
-def _upload_form() -> AttachmentForm:
+def new_upload_form() -> AttachmentForm:
     form = AttachmentForm()
     form.file.description = _(
-        "PDF eller bild (JPEG, PNG eller HEIC). Högst %(mb)s MB.", mb=_max_mb()
+        "PDF eller bild (JPEG, PNG eller HEIC). Högst %(mb)s MB.", mb=max_upload_mb()
     )
     return form
 
 
-def _max_mb() -> str:
+def max_upload_mb() -> str:
     return format_decimal(current_app.config["MAX_UPLOAD_BYTES"] / 1024 / 1024, format="#,##0.#")

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import applicant_required
-from portal.blueprint import _labels, bp
+from portal.blueprint import bp, page_labels
 from portal.forms import ButtonForm
 from portal.i18n import local_today
 from portal.services import plans
@@ -55,7 +55,7 @@ def plan():
         ack_form=ButtonForm(),
         map_link=plans.map_link,
         has_versions=bool(current) and len(plans.versions_of(current_user)) > 1,
-        **_labels(),
+        **page_labels(),
     )
 
 
@@ -80,7 +80,7 @@ def plan_version(number: int):
         version=version,
         ack_form=ButtonForm(),
         map_link=plans.map_link,
-        **_labels(),
+        **page_labels(),
     )
 
 

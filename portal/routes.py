@@ -19,7 +19,7 @@ import portal.my_data_routes  # noqa: F401
 import portal.plan_routes  # noqa: F401
 import portal.template_filters  # noqa: F401  (registers the template filters on bp)
 from portal.access import applicant_required, public
-from portal.blueprint import _labels, bp
+from portal.blueprint import bp, page_labels
 from portal.extensions import db, limiter
 from portal.i18n import local_today
 from portal.models import utcnow
@@ -69,7 +69,7 @@ def home():
         qr_endpoint="checkin.my_code" if "checkin.my_code" in current_app.view_functions else None,
         map_link=plans.map_link,
         awaiting=decisions.awaiting_reply(current_user, local_today()),
-        **_labels(),
+        **page_labels(),
     )
 
 

@@ -16,7 +16,7 @@ from portal.services import applications
 
 
 @bp.app_template_filter("portal_month")
-def _month_filter(key: str) -> str:
+def month_name(key: str) -> str:
     """'2026-03' as 'mars 2026' in the user's language."""
     try:
         return format_date(applications.month_start(key), "LLLL yyyy")
