@@ -15,24 +15,77 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import MAXYEAR, date, datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
 from operator import attrgetter
 from typing import Literal, NamedTuple
-from zoneinfo import ZoneInfo
 
-import holidays
+from portal.compliance.engine.days import (
+    MINUTES_PER_DAY,
+    STOCKHOLM,
+    _is_under_one,
+    _minute_of_day,
+    _month_index,
+    age_on,
+    anniversary,
+    is_holiday,
+    is_working_day,
+    iso_week_label,
+    local_minute,
+    minute_of,
+)
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-MINUTES_PER_DAY = 24 * 60
+__all__ = [
+    "ABSENCE_REASONS",
+    "ACTIVITY_TYPES",
+    "DECISIONS",
+    "EXTERNAL_KINDS",
+    "FIGURES",
+    "FLAGS",
+    "MINUTES_PER_DAY",
+    "MISSING_CHECKOUT_POLICIES",
+    "STATUSES",
+    "STOCKHOLM",
+    "Absence",
+    "Activity",
+    "Attendance",
+    "DayResult",
+    "DeclinedOffer",
+    "ExternalOccupation",
+    "Hours",
+    "MissingCheckoutPolicy",
+    "Period",
+    "Person",
+    "Result",
+    "Rules",
+    "Scenario",
+    "Slot",
+    "SlotResult",
+    "Status",
+    "WeekResult",
+    "age_on",
+    "anniversary",
+    "evaluate",
+    "exact_hours",
+    "half_up",
+    "is_holiday",
+    "is_working_day",
+    "iso_week_label",
+    "local_minute",
+    "minute_of",
+    "minutes_to_hours",
+]
+
 
 EXTERNAL_KINDS = ("work", "studies", "af_programme", "other")
 ACTIVITY_TYPES = ("motivation", "language", "workplace", "job_search", "education", "other")
 ABSENCE_REASONS = ("sick", "child_sick", "medical", "job_interview", "other")
 DECISIONS = ("approved", "pending", "rejected")
 MISSING_CHECKOUT_POLICIES = ("count_to_slot_end", "count_nothing")
+
+
 STATUSES = ("not_subject", "exempt", "shortfall", "pending_review", "fulfilled")
 FLAGS = ("declined_offer", "missing_checkout", "over_full_time", "under_planned")
 #: The hour figures every day, week and period carries, in the contract's order.
@@ -46,6 +99,7 @@ FIGURES = (
     "pending",
     "unexcused",
 )
+
 
 #: Hours are a setting or an assessment and may be fractional (37.5); floats are taken as written.
 Hours = int | Decimal | Fraction
@@ -384,73 +438,6 @@ def half_up(value: Fraction) -> int:
     return math.floor(value + Fraction(1, 2))
 
 
-def local_minute(moment: datetime) -> datetime:
-    """The moment as naive Stockholm wall-clock time, truncated to the minute."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(STOCKHOLM)
-    elif not (moment.second or moment.microsecond):
-        return moment
-    # The constructor rather than replace(): it is several times faster, and keeps the fold
-    # that tells the two 02:30 of the autumn's change apart.
-    return datetime(
-        moment.year, moment.month, moment.day, moment.hour, moment.minute, fold=moment.fold
-    )
-
-
-def minute_of(moment: datetime) -> int:
-    """A naive local moment as a point on the engine's wall-clock minute axis."""
-    return moment.toordinal() * MINUTES_PER_DAY + moment.hour * 60 + moment.minute
-
-
-def _minute_of_day(clock: time) -> int:
-    """Minutes since local midnight."""
-    return clock.hour * 60 + clock.minute
-
-
-@cache
-def _holidays_in(year: int) -> frozenset[date]:
-    """Swedish public and de-facto holidays of a year (built once per year: it is slow)."""
-    calendar = holidays.Sweden(years=year, categories=("public", "de_facto"))
-    return frozenset(calendar.keys())
-
-
-def is_working_day(day: date) -> bool:
-    """Monday to Friday, and neither a public nor a de-facto holiday."""
-    return day.weekday() < 5 and day not in _holidays_in(day.year)
-
-
-def is_holiday(day: date) -> bool:
-    """A Swedish public or de-facto holiday (midsommarafton, julafton, nyårsafton)."""
-    return day in _holidays_in(day.year)
-
-
-def anniversary(born: date, year: int) -> date | None:
-    """The birthday in year (29 February falls on 1 March in common years); None past 9999."""
-    if year > MAXYEAR:
-        return None
-    try:
-        return born.replace(year=year)
-    except ValueError:
-        return date(year, 3, 1)
-
-
-def age_on(born: date, day: date) -> int:
-    """Completed years of age on day."""
-    birthday = anniversary(born, day.year)
-    return day.year - born.year - (1 if birthday is not None and day < birthday else 0)
-
-
-def _month_index(day: date) -> int:
-    """A month as a single integer, so that 'the month before' is plain subtraction."""
-    return day.year * 12 + day.month - 1
-
-
-def iso_week_label(day: date) -> str:
-    """The ISO week of a day, as ``2026-W37``."""
-    year, week, _ = day.isocalendar()
-    return f"{year:04d}-W{week:02d}"
-
-
 class _IntervalSet:
     """Disjoint sorted half-open minute intervals, merged from possibly overlapping ones."""
 
@@ -512,6 +499,7 @@ def _gaps_of_all(pieces: list[tuple[int, int]], cover: _IntervalSet) -> list[tup
 
 # --------------------------------------------------------------------------------------------
 # Evaluation
+
 
 #: Reads the eight figures of a day or week row as one tuple.
 _figures_of = attrgetter(*(f"{name}_minutes" for name in FIGURES))
@@ -935,12 +923,6 @@ def _absence_intervals(absences: Iterable[Absence], decision: str) -> Iterator[t
     for absence in absences:
         if absence.decision == decision:
             yield minute_of(absence.start), minute_of(absence.end)
-
-
-def _is_under_one(born: date, day: date) -> bool:
-    """Born on or before day and not yet had a first birthday."""
-    first_birthday = anniversary(born, born.year + 1)
-    return born <= day and (first_birthday is None or day < first_birthday)
 
 
 def _own_slot(occurrences: list[_Occurrence], activity: str, moment: int) -> _Occurrence | None:
