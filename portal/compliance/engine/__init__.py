@@ -12,8 +12,7 @@ year, including the two days on which the clocks change.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date, time
 from fractions import Fraction
 from functools import cache
@@ -33,6 +32,12 @@ from portal.compliance.engine.days import (
     iso_week_label,
     local_minute,
     minute_of,
+)
+from portal.compliance.engine.intervals import (
+    _absence_intervals,
+    _gaps_of_all,
+    _IntervalSet,
+    _length,
 )
 from portal.compliance.engine.results import (
     FIGURES,
@@ -115,65 +120,6 @@ __all__ = [
 def half_up(value: Fraction) -> int:
     """Round an exact value to the nearest integer, halves up."""
     return math.floor(value + Fraction(1, 2))
-
-
-class _IntervalSet:
-    """Disjoint sorted half-open minute intervals, merged from possibly overlapping ones."""
-
-    __slots__ = ("starts", "ends")
-
-    def __init__(self, intervals: Iterable[tuple[int, int]]) -> None:
-        starts: list[int] = []
-        ends: list[int] = []
-        for start, end in sorted(intervals):
-            if end <= start:
-                continue
-            if ends and start <= ends[-1]:
-                # Overlapping or touching: double scans and split visits never count twice.
-                if end > ends[-1]:
-                    ends[-1] = end
-            else:
-                starts.append(start)
-                ends.append(end)
-        self.starts = starts
-        self.ends = ends
-
-    def gaps(self, start: int, end: int) -> list[tuple[int, int]]:
-        """The parts of [start, end) that the set does not cover."""
-        starts, ends = self.starts, self.ends
-        index = bisect_right(ends, start)
-        count = len(starts)
-        if index == count or starts[index] >= end:
-            return [(start, end)]  # nothing of it covered
-        if starts[index] <= start and ends[index] >= end:
-            return []  # covered by one interval: a slot attended in full
-        uncovered: list[tuple[int, int]] = []
-        cursor = start
-        while index < count and starts[index] < end:
-            if starts[index] > cursor:
-                uncovered.append((cursor, starts[index]))
-            if ends[index] > cursor:
-                cursor = ends[index]
-            index += 1
-        if cursor < end:
-            uncovered.append((cursor, end))
-        return uncovered
-
-
-def _length(pieces: list[tuple[int, int]]) -> int:
-    """Total minutes of disjoint intervals."""
-    total = 0
-    for start, end in pieces:
-        total += end - start
-    return total
-
-
-def _gaps_of_all(pieces: list[tuple[int, int]], cover: _IntervalSet) -> list[tuple[int, int]]:
-    """The parts of several disjoint intervals that cover leaves uncovered."""
-    # Most slots are attended in full and most people report no absence: the common case is free.
-    if not pieces or not cover.starts:
-        return pieces
-    return [gap for start, end in pieces for gap in cover.gaps(start, end)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -595,13 +541,6 @@ def _week_plan(activities: Iterable[Activity]) -> dict[int, list[_PlannedSlot]]:
     for slots in plan.values():
         slots.sort(key=lambda planned: (planned[0], planned[1], planned[2].id))
     return plan
-
-
-def _absence_intervals(absences: Iterable[Absence], decision: str) -> Iterator[tuple[int, int]]:
-    """The reports with one decision as minute intervals."""
-    for absence in absences:
-        if absence.decision == decision:
-            yield minute_of(absence.start), minute_of(absence.end)
 
 
 def _own_slot(occurrences: list[_Occurrence], activity: str, moment: int) -> _Occurrence | None:
