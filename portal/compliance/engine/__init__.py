@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import date, time
+from datetime import date
 from fractions import Fraction
 from functools import cache
 from operator import attrgetter
@@ -23,7 +23,6 @@ from portal.compliance.engine.days import (
     MINUTES_PER_DAY,
     STOCKHOLM,
     _is_under_one,
-    _minute_of_day,
     _month_index,
     age_on,
     anniversary,
@@ -38,6 +37,11 @@ from portal.compliance.engine.intervals import (
     _gaps_of_all,
     _IntervalSet,
     _length,
+)
+from portal.compliance.engine.plan import (
+    _Occurrence,
+    _own_slot,
+    _week_plan,
 )
 from portal.compliance.engine.results import (
     FIGURES,
@@ -151,23 +155,9 @@ class _Basis(NamedTuple):
     external_minutes: int
 
 
-#: A slot in the weekly plan: start and end minute of the day, activity, clock times.
-_PlannedSlot = tuple[int, int, Activity, time, time]
-
-
 #: Classified periods by the facts they depend on (see _Evaluation._bases); bounded.
 _BASES: dict[tuple, dict[int, _Basis]] = {}
 _BASES_KEPT = 4096
-
-
-class _Occurrence(NamedTuple):
-    """A slot of an activity placed on the minute axis of one day."""
-
-    start: int
-    end: int
-    activity: str
-    opens: time
-    closes: time
 
 
 def evaluate(scenario: Scenario) -> Result:
@@ -522,32 +512,6 @@ def _full_time_and_target(
 def _column_totals(rows: Iterable[tuple[int, ...]], width: int) -> list[int]:
     """Sum rows of numbers column by column; zeros when there are no rows."""
     return [sum(column) for column in zip(*rows, strict=True)] or [0] * width
-
-
-def _week_plan(activities: Iterable[Activity]) -> dict[int, list[_PlannedSlot]]:
-    """All slots by ISO weekday, in time order, with minutes since midnight."""
-    plan: dict[int, list[_PlannedSlot]] = {}
-    for activity in activities:
-        for slot in activity.slots:
-            plan.setdefault(slot.weekday, []).append(
-                (
-                    _minute_of_day(slot.start),
-                    _minute_of_day(slot.end),
-                    activity,
-                    slot.start,
-                    slot.end,
-                )
-            )
-    for slots in plan.values():
-        slots.sort(key=lambda planned: (planned[0], planned[1], planned[2].id))
-    return plan
-
-
-def _own_slot(occurrences: list[_Occurrence], activity: str, moment: int) -> _Occurrence | None:
-    """The slot an open check-in belongs to: the one it happened in, else the next that day."""
-    later = [slot for slot in occurrences if slot.activity == activity and slot.end > moment]
-    during = [slot for slot in later if slot.start <= moment]
-    return min(during or later, default=None)
 
 
 def _status(
