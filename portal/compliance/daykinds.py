@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from portal.compliance.engine import Scenario, _Evaluation
+from portal.compliance.engine import Scenario
+from portal.compliance.engine.evaluation import _Evaluation
 
 
 class DayKind(NamedTuple):
