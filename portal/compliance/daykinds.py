@@ -13,7 +13,7 @@ from datetime import date
 from typing import NamedTuple
 
 from portal.compliance.engine import Scenario
-from portal.compliance.engine.evaluation import _Evaluation
+from portal.compliance.engine.evaluation import Evaluation
 
 
 class DayKind(NamedTuple):
@@ -31,7 +31,7 @@ class DayKind(NamedTuple):
 
 def day_kinds(scenario: Scenario) -> list[DayKind]:
     """Every day of the scenario's period, classified as evaluate() classifies it."""
-    evaluation = _Evaluation(scenario)
+    evaluation = Evaluation(scenario)
     kinds = []
     for basis in evaluation._bases().values():
         planned = bool(basis.subject and basis.working_day and evaluation._occurrences(basis.day))

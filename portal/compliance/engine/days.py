@@ -32,7 +32,7 @@ def minute_of(moment: datetime) -> int:
     return moment.toordinal() * MINUTES_PER_DAY + moment.hour * 60 + moment.minute
 
 
-def _minute_of_day(clock: time) -> int:
+def minute_of_day(clock: time) -> int:
     """Minutes since local midnight."""
     return clock.hour * 60 + clock.minute
 
@@ -70,13 +70,13 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - (1 if birthday is not None and day < birthday else 0)
 
 
-def _is_under_one(born: date, day: date) -> bool:
+def is_under_one(born: date, day: date) -> bool:
     """Born on or before day and not yet had a first birthday."""
     first_birthday = anniversary(born, born.year + 1)
     return born <= day and (first_birthday is None or day < first_birthday)
 
 
-def _month_index(day: date) -> int:
+def month_index(day: date) -> int:
     """A month as a single integer, so that 'the month before' is plain subtraction."""
     return day.year * 12 + day.month - 1
 

@@ -14,28 +14,28 @@ from typing import NamedTuple
 
 from portal.compliance.engine.days import (
     MINUTES_PER_DAY,
-    _is_under_one,
-    _month_index,
     anniversary,
+    is_under_one,
     is_working_day,
     iso_week_label,
     minute_of,
+    month_index,
 )
 from portal.compliance.engine.intervals import (
-    _absence_intervals,
-    _gaps_of_all,
-    _IntervalSet,
-    _length,
+    IntervalSet,
+    absence_intervals,
+    gaps_of_all,
+    total_length,
 )
-from portal.compliance.engine.plan import _Occurrence, _own_slot, _week_plan
+from portal.compliance.engine.plan import Occurrence, own_slot, week_plan
 from portal.compliance.engine.results import FIGURES, DayResult, Result, SlotResult, WeekResult
 from portal.compliance.engine.scenario_types import Hours, Scenario
 
 #: Reads the eight figures of a day or week row as one tuple.
-_figures_of = attrgetter(*(f"{name}_minutes" for name in FIGURES))
+figures_of = attrgetter(*(f"{name}_minutes" for name in FIGURES))
 
 
-class _Load(NamedTuple):
+class Load(NamedTuple):
     """The external occupations active on a day, as the rules look at them."""
 
     minutes: int
@@ -56,17 +56,17 @@ class _Basis(NamedTuple):
     external_minutes: int
 
 
-#: Classified periods by the facts they depend on (see _Evaluation._bases); bounded.
+#: Classified periods by the facts they depend on (see Evaluation._bases); bounded.
 _BASES: dict[tuple, dict[int, _Basis]] = {}
 _BASES_KEPT = 4096
 
 
 def evaluate(scenario: Scenario) -> Result:
     """Apply the rule book to one scenario: figures per slot, day, ISO week and period."""
-    return _Evaluation(scenario).run()
+    return Evaluation(scenario).run()
 
 
-class _Evaluation:
+class Evaluation:
     """The lookups one scenario needs, computed once, and the steps of the rule book."""
 
     def __init__(self, scenario: Scenario) -> None:
@@ -76,16 +76,16 @@ class _Evaluation:
         self.full_time, self.target = _full_time_and_target(
             self.rules.full_time_hours_per_week, person.participation_percent
         )
-        self.months = {_month_index(month) for month in scenario.assistance_months}
+        self.months = {month_index(month) for month in scenario.assistance_months}
         self.mandatory_months: dict[int, bool] = {}
         self.pension_date = anniversary(
             person.birth_date, person.birth_date.year + self.rules.pension_age
         )
-        self.loads: dict[tuple[int, ...], _Load] = {}
+        self.loads: dict[tuple[int, ...], Load] = {}
         self.activities = {activity.id: activity for activity in scenario.activities}
-        self.week_plan = _week_plan(scenario.activities)
-        self.approved = _IntervalSet(_absence_intervals(scenario.absences, "approved"))
-        self.pending = _IntervalSet(_absence_intervals(scenario.absences, "pending"))
+        self.week_plan = week_plan(scenario.activities)
+        self.approved = IntervalSet(absence_intervals(scenario.absences, "approved"))
+        self.pending = IntervalSet(absence_intervals(scenario.absences, "pending"))
 
     def run(self) -> Result:
         """Classify days, settle open check-ins, count minutes, then sum and judge."""
@@ -147,7 +147,7 @@ class _Evaluation:
 
     def classify(self, day: date) -> _Basis:
         """Assistance, requirement and exemption of one day."""
-        month = _month_index(day)
+        month = month_index(day)
         assistance = month in self.months
         mandatory = assistance and self._is_mandatory_month(month)
         requirement_from = self.scenario.requirement_from
@@ -173,7 +173,7 @@ class _Evaluation:
             self.mandatory_months[month] = all(earlier in self.months for earlier in window)
         return self.mandatory_months[month]
 
-    def _load_on(self, day: date) -> _Load:
+    def _load_on(self, day: date) -> Load:
         """The external occupations active on day (cached: few distinct sets per period)."""
         external = self.scenario.external
         active = tuple(index for index, job in enumerate(external) if job.active_on(day))
@@ -181,14 +181,14 @@ class _Evaluation:
         if load is None:
             jobs = [external[index] for index in active]
             hours = sum((Fraction(job.hours_per_week) for job in jobs), Fraction(0))
-            load = self.loads[active] = _Load(
+            load = self.loads[active] = Load(
                 minutes=half_up(hours * 60 / 5),
                 af_programme=any(job.kind == "af_programme" for job in jobs),
                 full_time_occupied=hours >= self.full_time,
             )
         return load
 
-    def _exemption(self, day: date, load: _Load) -> str | None:
+    def _exemption(self, day: date, load: Load) -> str | None:
         """The first exemption that applies on day, in the rule book's order."""
         person = self.scenario.person
         if self.pension_date is not None and day >= self.pension_date:
@@ -197,7 +197,7 @@ class _Evaluation:
         if "full_sickness_compensation" in active:
             return "full_sickness_compensation"
         if "parental_leave" in active and any(
-            _is_under_one(born, day) for born in person.children_birth_dates
+            is_under_one(born, day) for born in person.children_birth_dates
         ):
             return "parental_leave_child_under_1"
         for kind in self.rules.extra_exemptions:
@@ -211,20 +211,20 @@ class _Evaluation:
 
     # Section 2: minutes on subject working days.
 
-    def _occurrences(self, day: date) -> list[_Occurrence]:
+    def _occurrences(self, day: date) -> list[Occurrence]:
         """The slots of the person's activities that occur on day, in time order."""
         midnight = day.toordinal() * MINUTES_PER_DAY
         return [
-            _Occurrence(midnight + start, midnight + end, activity.id, opens, closes)
+            Occurrence(midnight + start, midnight + end, activity.id, opens, closes)
             for start, end, activity, opens, closes in self.week_plan.get(day.isoweekday(), ())
             if activity.start <= day and (activity.end is None or day <= activity.end)
         ]
 
     def _own_slots_of_open_checkins(
         self, bases: dict[int, _Basis]
-    ) -> dict[tuple[str, int], _Occurrence]:
+    ) -> dict[tuple[str, int], Occurrence]:
         """Each open check-in that has a slot of its own, keyed by (activity, minute)."""
-        own: dict[tuple[str, int], _Occurrence] = {}
+        own: dict[tuple[str, int], Occurrence] = {}
         for visit in self.scenario.attendance:
             if visit.check_out is not None or visit.activity not in self.activities:
                 continue
@@ -232,14 +232,14 @@ class _Evaluation:
             basis = bases.get(moment // MINUTES_PER_DAY)
             if basis is None or not (basis.subject and basis.working_day):
                 continue  # no slot of its own: counts nothing and raises no flag
-            slot = _own_slot(self._occurrences(basis.day), visit.activity, moment)
+            slot = own_slot(self._occurrences(basis.day), visit.activity, moment)
             if slot is not None:
                 own[(visit.activity, moment)] = slot
         return own
 
     def _attended_by_activity(
-        self, own_slots: dict[tuple[str, int], _Occurrence]
-    ) -> dict[str, _IntervalSet]:
+        self, own_slots: dict[tuple[str, int], Occurrence]
+    ) -> dict[str, IntervalSet]:
         """The merged check-in intervals of each activity, open ones settled by the policy."""
         intervals: dict[str, list[tuple[int, int]]] = {key: [] for key in self.activities}
         for visit in self.scenario.attendance:
@@ -250,13 +250,13 @@ class _Evaluation:
         if self.rules.missing_checkout == "count_to_slot_end":
             for (activity, moment), slot in own_slots.items():
                 intervals[activity].append((moment, slot.end))
-        return {activity: _IntervalSet(pieces) for activity, pieces in intervals.items()}
+        return {activity: IntervalSet(pieces) for activity, pieces in intervals.items()}
 
     def _day_result(
         self,
         basis: _Basis,
-        attended: dict[str, _IntervalSet],
-        flagged: set[_Occurrence],
+        attended: dict[str, IntervalSet],
+        flagged: set[Occurrence],
         declined: bool,
     ) -> DayResult:
         """The figures of one day; zero unless it is a subject working day."""
@@ -287,7 +287,7 @@ class _Evaluation:
         )  # fmt: skip
 
     def _slot_result(
-        self, occurrence: _Occurrence, attended: _IntervalSet, missing_checkout: bool
+        self, occurrence: Occurrence, attended: IntervalSet, missing_checkout: bool
     ) -> SlotResult:
         """Split one slot's minutes into attended, excused, pending and unexcused."""
         scheduled = occurrence.end - occurrence.start
@@ -297,11 +297,11 @@ class _Evaluation:
                 occurrence.activity, occurrence.opens, occurrence.closes,
                 scheduled, scheduled, 0, 0, 0, missing_checkout,
             )  # fmt: skip
-        absent_minutes = _length(absent)
-        not_approved = _gaps_of_all(absent, self.approved)
-        not_approved_minutes = _length(not_approved)
-        unexplained = _gaps_of_all(not_approved, self.pending)
-        unexplained_minutes = _length(unexplained)
+        absent_minutes = total_length(absent)
+        not_approved = gaps_of_all(absent, self.approved)
+        not_approved_minutes = total_length(not_approved)
+        unexplained = gaps_of_all(not_approved, self.pending)
+        unexplained_minutes = total_length(unexplained)
         return SlotResult(
             occurrence.activity,
             occurrence.opens,
@@ -370,7 +370,7 @@ class _Evaluation:
             zip(
                 (*FIGURES, "plan_gap"),
                 _column_totals(
-                    ((*_figures_of(week), week.plan_gap_minutes) for week in weeks),
+                    ((*figures_of(week), week.plan_gap_minutes) for week in weeks),
                     len(FIGURES) + 1,
                 ),
                 strict=True,

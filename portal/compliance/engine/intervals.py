@@ -11,7 +11,7 @@ from portal.compliance.engine.days import minute_of
 from portal.compliance.engine.scenario_types import Absence
 
 
-class _IntervalSet:
+class IntervalSet:
     """Disjoint sorted half-open minute intervals, merged from possibly overlapping ones."""
 
     __slots__ = ("starts", "ends")
@@ -54,7 +54,7 @@ class _IntervalSet:
         return uncovered
 
 
-def _length(pieces: list[tuple[int, int]]) -> int:
+def total_length(pieces: list[tuple[int, int]]) -> int:
     """Total minutes of disjoint intervals."""
     total = 0
     for start, end in pieces:
@@ -62,7 +62,7 @@ def _length(pieces: list[tuple[int, int]]) -> int:
     return total
 
 
-def _gaps_of_all(pieces: list[tuple[int, int]], cover: _IntervalSet) -> list[tuple[int, int]]:
+def gaps_of_all(pieces: list[tuple[int, int]], cover: IntervalSet) -> list[tuple[int, int]]:
     """The parts of several disjoint intervals that cover leaves uncovered."""
     # Most slots are attended in full and most people report no absence: the common case is free.
     if not pieces or not cover.starts:
@@ -70,7 +70,7 @@ def _gaps_of_all(pieces: list[tuple[int, int]], cover: _IntervalSet) -> list[tup
     return [gap for start, end in pieces for gap in cover.gaps(start, end)]
 
 
-def _absence_intervals(absences: Iterable[Absence], decision: str) -> Iterator[tuple[int, int]]:
+def absence_intervals(absences: Iterable[Absence], decision: str) -> Iterator[tuple[int, int]]:
     """The reports with one decision as minute intervals."""
     for absence in absences:
         if absence.decision == decision:

@@ -8,14 +8,14 @@ from collections.abc import Iterable
 from datetime import time
 from typing import NamedTuple
 
-from portal.compliance.engine.days import _minute_of_day
+from portal.compliance.engine.days import minute_of_day
 from portal.compliance.engine.scenario_types import Activity
 
 #: A slot in the weekly plan: start and end minute of the day, activity, clock times.
-_PlannedSlot = tuple[int, int, Activity, time, time]
+PlannedSlot = tuple[int, int, Activity, time, time]
 
 
-class _Occurrence(NamedTuple):
+class Occurrence(NamedTuple):
     """A slot of an activity placed on the minute axis of one day."""
 
     start: int
@@ -25,15 +25,15 @@ class _Occurrence(NamedTuple):
     closes: time
 
 
-def _week_plan(activities: Iterable[Activity]) -> dict[int, list[_PlannedSlot]]:
+def week_plan(activities: Iterable[Activity]) -> dict[int, list[PlannedSlot]]:
     """All slots by ISO weekday, in time order, with minutes since midnight."""
-    plan: dict[int, list[_PlannedSlot]] = {}
+    plan: dict[int, list[PlannedSlot]] = {}
     for activity in activities:
         for slot in activity.slots:
             plan.setdefault(slot.weekday, []).append(
                 (
-                    _minute_of_day(slot.start),
-                    _minute_of_day(slot.end),
+                    minute_of_day(slot.start),
+                    minute_of_day(slot.end),
                     activity,
                     slot.start,
                     slot.end,
@@ -44,7 +44,7 @@ def _week_plan(activities: Iterable[Activity]) -> dict[int, list[_PlannedSlot]]:
     return plan
 
 
-def _own_slot(occurrences: list[_Occurrence], activity: str, moment: int) -> _Occurrence | None:
+def own_slot(occurrences: list[Occurrence], activity: str, moment: int) -> Occurrence | None:
     """The slot an open check-in belongs to: the one it happened in, else the next that day."""
     later = [slot for slot in occurrences if slot.activity == activity and slot.end > moment]
     during = [slot for slot in later if slot.start <= moment]
