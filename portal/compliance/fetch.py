@@ -60,7 +60,7 @@ class Scope:
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """Pause CPython's cycle collector during a bulk run.
 
     A run holds millions of small objects (rows, visits, results) and makes no reference
@@ -113,7 +113,7 @@ def fetch_rows(scope: Scope, period_from: date, period_to: date, settings: Any =
 
     ``settings`` replaces the settings in force (a what-if); by default they are read.
     """
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _fetch_rows(scope, period_from, period_to, settings)
 
 

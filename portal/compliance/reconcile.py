@@ -49,7 +49,7 @@ from flask import current_app, has_request_context
 
 from portal.compliance.day_detail import day_detail
 from portal.compliance.engine import Result, evaluate
-from portal.compliance.fetch import Scope, _cyclic_gc_paused, fetch_rows
+from portal.compliance.fetch import Scope, cyclic_gc_paused, fetch_rows
 from portal.compliance.inputs import Inputs
 from portal.compliance.scenario import ScenarioError, parse_scenario
 from portal.errors import DomainError
@@ -159,7 +159,7 @@ def reconcile(
     (a period still running is counted up to ``through``) and flushes; the caller commits.
     """
     end = evaluated_end(period_from, period_to, through)
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _reconcile(Scope(municipality_id, unit_id, person_id), period_from, period_to, end)
 
 
