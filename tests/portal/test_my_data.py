@@ -268,6 +268,8 @@ def test_page_shows_counts_and_links(client, world, now, login):
     page = client.get("/mina-uppgifter").get_data(as_text=True)
     assert "Ladda ner som PDF" in page and "Ladda ner som JSON" in page
     assert "/mina-uppgifter/mina-uppgifter.pdf" in page
+    for heading in ("Underrättelser innan beslut", "Meddelanden i portalen", "Anmälningar till"):
+        assert heading in page  # every kind of data the export holds is counted on the page
 
 
 def test_english_pdf(client, world, now, login):
