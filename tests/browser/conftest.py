@@ -59,13 +59,33 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
+def closed_before_sent(wsgi_app):
+    """Read and close each response before the server writes it.
+
+    Werkzeug's development server closes a response only after it has drained the socket, and
+    skips the close when that read fails: a page the test's browser closes with a request in
+    flight (a static file's 304, say) leaves the file open until the garbage collector finds it,
+    and ``filterwarnings = error`` fails whichever test runs then. Gunicorn always closes.
+    """
+
+    def app(environ, start_response):
+        body = wsgi_app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return app
+
+
 @pytest.fixture
 def live_server(app, app_config):
     """Serve a second app instance on the same database in a background thread."""
     from portal import create_app
 
     served = create_app(app_config)
-    server = make_server("127.0.0.1", 0, served, threaded=True)
+    server = make_server("127.0.0.1", 0, closed_before_sent(served), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
