@@ -135,8 +135,11 @@
     return out;
   }
 
+  // Codes that name nobody the device may let in: no "let in anyway" for these.
+  var NOT_A_CARD = ["unknown_code", "bad_signature", "revoked_key"];
   var keyCache = {};
   function verifySignature(kid, message, signature) {
+    if (roster && (roster.revoked_keys || []).indexOf(kid) >= 0) { return Promise.resolve("revoked_key"); }
     var key = roster && roster.keys.filter(function (k) { return k.key_id === kid; })[0];
     if (!key) { return Promise.resolve("unknown_code"); }
     if (!window.crypto || !window.crypto.subtle) { return Promise.resolve("unverified"); }
@@ -153,7 +156,7 @@
     var ref = m[2], serial = parseInt(m[3], 10), issued = parseInt(m[4], 10), ttl = parseInt(m[5], 10);
     var message = code.slice(0, code.lastIndexOf("."));
     return verifySignature(m[1], message, m[6]).then(function (signature) {
-      if (signature === "unknown_code" || signature === "bad_signature") { return { ok: false, reason: signature }; }
+      if (NOT_A_CARD.indexOf(signature) >= 0) { return { ok: false, reason: signature }; }
       var person = roster.participants.filter(function (p) { return p.ref === ref; })[0] || null;
       var shown = person ? { ref: ref, first_name: person.first_name } : { ref: ref, first_name: "" };
       if (roster.revoked.indexOf(ref + ":" + serial) >= 0 || (person && person.serial && serial < person.serial)) {
@@ -224,7 +227,7 @@
       return;
     }
     show("bad", name, S[result.reason] || S.error);
-    if (!provisional && result.person && result.reason !== "bad_signature" && result.reason !== "unknown_code") {
+    if (!provisional && result.person && NOT_A_CARD.indexOf(result.reason) < 0) {
       forceTarget = ev;
       el("force-button").hidden = false;
     }

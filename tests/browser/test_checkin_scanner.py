@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 import time_machine
 
-from checkin import services
+from checkin import keys, services
 from portal.extensions import db
 from portal.models import AttendanceEvent, EventStatus
 from tests.checkin.conftest import MONDAY_0930, enrol
@@ -106,6 +106,20 @@ def test_scanner_with_keyboard_wedge_offline_queue_and_sync(
         phone.reload()
         phone.wait_for_selector("#scanner[data-ready=true]")
         phone.locator("#offline-banner").wait_for(state="visible")
+        phone.context.set_offline(False)
+
+        # A revoked key: the next roster says so, and offline the device refuses its codes by
+        # name, with no "let in anyway" (the code names nobody the device may trust).
+        keys.revoke_signing_key(alma.split(".")[1], "Läckt", world.admin)
+        db.session.commit()
+        phone.reload()
+        phone.wait_for_selector("#scanner[data-ready=true]")
+        phone.context.set_offline(True)
+        phone.locator("#offline-banner").wait_for(state="visible")
+        _scan(phone, alma)
+        phone.wait_for_selector(f"{SCAN_RESULT}.bad")
+        assert "spärrad nyckel" in phone.locator(SCAN_RESULT).inner_text()
+        assert phone.get_by_role("button", name="Släpp in ändå").is_hidden()
         phone.context.set_offline(False)
 
 
