@@ -69,6 +69,11 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
+def late_out_end(day: date) -> datetime:
+    """Until when (UTC) an event may still close a visit begun on a Stockholm day."""
+    return day_bounds(day)[1] + LATE_OUT
+
+
 @dataclass(frozen=True)
 class Slot:
     """One session a person is expected at on a day, as plain values (see expected_slots)."""

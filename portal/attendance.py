@@ -218,3 +218,18 @@ def derive_visits(events: Iterable[Any]) -> list[Visit]:
 def open_visits(events: Iterable[Any]) -> list[Visit]:
     """Visits with a check-in and neither a check-out nor an auto-close yet."""
     return [v for v in derive_visits(events) if v.out_at is None and not v.missing_checkout]
+
+
+def events_of_visits_begun_before(events: Iterable[Any], visits: Iterable[Visit], end: datetime):
+    """The events before ``end``, and the later ones belonging to the given visits (a check-out
+    after midnight and the rows correcting it): a day's events, read with the late check-out
+    allowance after the day so that its evening visits close, without the next day's events.
+    """
+    events = list(events)
+    kept = {i for v in visits for i in v.event_ids}
+    grew = True
+    while grew:  # corrections of a kept event, and corrections of those
+        more = {e.id for e in events if e.supersedes_id in kept and e.id not in kept}
+        kept |= more
+        grew = bool(more)
+    return [e for e in events if e.occurred_at < end or e.id in kept]

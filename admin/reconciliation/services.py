@@ -15,8 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from checkin.schedule import late_out_end
 from portal import access, audit
-from portal.attendance import EventFact, Visit, derive_visits
+from portal.attendance import EventFact, Visit, derive_visits, events_of_visits_begun_before
 from portal.compliance.commands import yesterday
 from portal.compliance.day_detail import expand_day
 from portal.compliance.periods import month_bounds, week_bounds
@@ -473,13 +474,17 @@ def _local_midnight(day: date) -> datetime:
 
 
 def _events_of_day(person: Person, day: date) -> list[AttendanceEvent]:
-    """The day's events, the rows correcting or annulling them, and the rows those name."""
+    """The day's events, the rows correcting or annulling them, and the rows those name; and
+    the check-outs after midnight (within the allowance) that close the day's visits."""
+    end = _local_midnight(day + timedelta(days=1))
     events = events_with_chains(
         AttendanceEvent.person_id == person.id,
         AttendanceEvent.occurred_at >= _local_midnight(day),
-        AttendanceEvent.occurred_at < _local_midnight(day + timedelta(days=1)),
+        AttendanceEvent.occurred_at < late_out_end(day),
     )
-    return sorted(events, key=lambda e: (e.occurred_at, e.id))
+    events.sort(key=lambda e: (e.occurred_at, e.id))
+    visits = [v for v in derive_visits(EventFact.of(e) for e in events) if v.in_at < end]
+    return events_of_visits_begun_before(events, visits, end)
 
 
 def day_scans(person: Person, period: Period, day: date) -> DayScans:

@@ -115,11 +115,12 @@ def events_with_chains(
 def visits(person: Person, start: date, end: date) -> list[MyVisit]:
     """The person's visits that began start..end, newest first."""
     lo, hi = _utc(start), _utc(end + timedelta(days=1))
-    # A day's margin: a visit that began late the evening before may close in the window.
+    # A day's margin each side: a visit that began late the evening before the window closes
+    # in it, and one begun on its last evening closes after midnight.
     rows = events_with_chains(
         AttendanceEvent.person_id == person.id,
         AttendanceEvent.occurred_at >= lo - timedelta(days=1),
-        AttendanceEvent.occurred_at < hi,
+        AttendanceEvent.occurred_at < hi + timedelta(days=1),
     )
     found = [v for v in derive_visits(EventFact.of(r) for r in rows) if lo <= v.in_at < hi]
     ids = {v.activity_id for v in found}

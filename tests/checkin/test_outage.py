@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from checkin import retry, services
+from checkin.refusals import ScanRejected
 from portal.attendance import EventFact, derive_visits
 from portal.errors import DomainError
 from portal.extensions import db
@@ -178,6 +179,44 @@ def test_a_check_out_after_midnight_closes_the_evening_visit(ck, monday, evening
     assert outcome.event.reason is None and outcome.event.activity_id == evening.id
     [visit] = _visits()
     assert visit.out_at == local("2026-03-03 00:20") and not visit.missing_checkout
+
+
+def test_every_view_of_the_evening_shows_the_visit_closed_after_midnight(
+    ck, monday, evening, request_ctx
+):
+    from admin.reconciliation.services import day_scans, period_of
+    from checkin.corrections import site_day
+    from portal.services.attendance import visits
+
+    code = ck.code()
+    monday.move_to(local("2026-03-02 21:05"))
+    ck.scan(code, at=local("2026-03-02 21:05"))
+    db.session.commit()
+    monday.move_to(local("2026-03-03 00:20"))
+    out = ck.scan(code, "out", at=local("2026-03-03 00:20")).event
+    monday.move_to(local("2026-03-03 06:00"))
+    with pytest.raises(ScanRejected):  # stored, refused: the next morning's, not the evening's
+        ck.scan(code, at=local("2026-03-03 06:00"))
+    db.session.commit()
+    closed_at = local("2026-03-03 00:20")
+    mon, tue = local("2026-03-02 12:00").date(), local("2026-03-03 12:00").date()
+
+    # The applicant's "My attendance".
+    [mine] = visits(ck.person, mon, mon)
+    assert mine.visit.out_at == closed_at
+    # Site staff's day at the site: the visit, and its check-out among the day's events.
+    staff_day = site_day(ck.world.site_a, mon)
+    [visit] = staff_day.visits
+    assert visit.out_at == closed_at
+    assert [e.occurred_at for e in staff_day.events][-1] == closed_at
+    assert all(e.occurred_at <= closed_at for e in staff_day.events)
+    # The caseworker's scans behind the day.
+    scans = day_scans(ck.person, period_of("2026-03"), mon)
+    assert [v.out_at for v, _name in scans.visits] == [closed_at]
+    assert out.id in [row.event.id for row in scans.events]
+    assert all(row.event.occurred_at <= closed_at for row in scans.events)
+    # Tuesday begins with the check-out of Monday's visit, which opens nothing.
+    assert all(v.in_at.date() != mon for v in site_day(ck.world.site_a, tue).visits)
 
 
 def test_a_late_check_out_replaces_the_auto_close_across_midnight(ck, monday, evening):
