@@ -472,7 +472,8 @@ def settings_checkin():
                 flash(_("Inställningen för incheckning är sparad och gäller nu."), "success")
             else:
                 flash(_("Inget ändrades: det var redan så."), "info")
-            return redirect(url_for("administration.settings_page") + "#checkin")
+            # To the top, where the confirmation is (the new value shows in the form and history).
+            return redirect(url_for("administration.settings_page"))
     today = local_today()
     current = settings.in_force(current_user.municipality_id, today)
     form = SettingsForm(formdata=None)

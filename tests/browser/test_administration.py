@@ -102,7 +102,9 @@ def test_admin_creates_site_staff_who_enrols_and_scans_then_changes_the_toleranc
         axe_check(desktop, "settings check-in window with an error")
         desktop.get_by_label("Registrera i efterhand, dagar bakåt").fill("3")
         desktop.locator("#checkin").get_by_role("button", name="Spara").click()
-        expect(desktop.locator("body")).to_contain_text("Inställningen för incheckning är sparad")
+        saved = desktop.locator(".notice-success")
+        expect(saved).to_contain_text("Inställningen för incheckning är sparad")
+        expect(saved).to_be_in_viewport()  # where the page opens after saving
         shot(desktop, "administration-settings-checkin")
 
     db.session.expire_all()
