@@ -253,23 +253,13 @@ def new_status(ref: str):
 @caseworker_only
 def end_status(ref: str, status_id: int):
     """End a status on a given day."""
-    person = case_person_or_404(ref)
-    try:
-        row = assessments.person_status(person, status_id)
-    except DomainError as error:
-        _not_found(error)
-        raise
-    form = forms.EndForm()
-    if form.validate_on_submit():
-        try:
-            assessments.end_status(current_user, person, status_id, form.to_date.data)
-            flash(_("Statusen är avslutad."), "success")
-            return redirect(url_for(".assessment", ref=ref))
-        except DomainError as error:
-            _field_error(form, error, {"dates_ordered": "to_date", "already_ended": "to_date"})
-    _audit_form_read(person, "person_status", str(status_id))
-    return render_template(
-        "casework/end_form.html", form=form, person=person, status=row, external=None
+    return _end_form(
+        ref,
+        status_id,
+        "person_status",
+        assessments.person_status,
+        assessments.end_status,
+        _("Statusen är avslutad."),
     )
 
 
@@ -302,23 +292,37 @@ def new_external(ref: str):
 @caseworker_only
 def end_external(ref: str, external_id: int):
     """End an external occupation on a given day."""
+    return _end_form(
+        ref,
+        external_id,
+        "external_occupation",
+        assessments.external_occupation,
+        assessments.end_external,
+        _("Sysselsättningen är avslutad."),
+    )
+
+
+def _end_form(ref: str, row_id: int, object_type: str, find, end, done: str):
+    """The form ending a status or an external occupation (``object_type``) on a given day."""
     person = case_person_or_404(ref)
     try:
-        row = assessments.external_occupation(person, external_id)
+        row = find(person, row_id)
     except DomainError as error:
         _not_found(error)
         raise
     form = forms.EndForm()
     if form.validate_on_submit():
         try:
-            assessments.end_external(current_user, person, external_id, form.to_date.data)
-            flash(_("Sysselsättningen är avslutad."), "success")
+            end(current_user, person, row_id, form.to_date.data)
+            flash(done, "success")
             return redirect(url_for(".assessment", ref=ref))
         except DomainError as error:
             _field_error(form, error, {"dates_ordered": "to_date", "already_ended": "to_date"})
-    _audit_form_read(person, "external_occupation", str(external_id))
+    _audit_form_read(person, object_type, str(row_id))
+    status = row if object_type == "person_status" else None
+    external = row if object_type == "external_occupation" else None
     return render_template(
-        "casework/end_form.html", form=form, person=person, status=None, external=row
+        "casework/end_form.html", form=form, person=person, status=status, external=external
     )
 
 
