@@ -52,7 +52,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -81,22 +80,6 @@ def _sa_url(url: str) -> str:
     if url.startswith("postgresql://"):
         return "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
-
-
-def _pg_url(base: str) -> str:
-    url = sa.make_url(_sa_url(base))
-    return url.set(database=f"{url.database or 'bench'}_checkin").render_as_string(
-        hide_password=False
-    )
-
-
-def _admin_pg(url: str, *statements: str) -> None:
-    target = sa.make_url(url)
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for statement in statements:
-            conn.execute(sa.text(statement.format(db=target.database)))
-    admin.dispose()
 
 
 BASELINE_TABLE = sa.Table(
@@ -496,6 +479,8 @@ def _fixed_rate(port: int, jobs: list[tuple[str, dict]], rate: float, clients: i
 
 
 def main() -> None:
+    from synthetic import database
+
     people = int(os.environ.get("BENCH_PEOPLE", "3000"))
     clients = int(os.environ.get("BENCH_CLIENTS", "8"))
     devices = int(os.environ.get("BENCH_DEVICES", str(clients)))
@@ -506,134 +491,126 @@ def main() -> None:
     sync_bursts = int(os.environ.get("BENCH_SYNC_BURSTS", "5"))
     rate_seconds = int(os.environ.get("BENCH_RATE_SECONDS", "10"))
     base = os.environ.get("BENCH_DATABASE_URL", "").strip()
-    tmp = None
-    if base:
-        url = _pg_url(base)
-        _admin_pg(url, 'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)', 'CREATE DATABASE "{db}"')
-        backend = "postgresql"
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="bench-checkin-")
-        url = f"sqlite:///{tmp.name}/bench.sqlite3"
-        backend = "sqlite"
-    print(
-        f"building {people} people, {devices} scanners on {backend} …", file=sys.stderr, flush=True
-    )
-    codes, all_tokens = build(url, people + WARM_UP + sync_people, max(devices, sync_devices))
-    tokens, sync_tokens = all_tokens[:devices], all_tokens[:sync_devices]
-    codes, warm_codes, sync_codes = (
-        codes[:people],
-        codes[people : people + WARM_UP],
-        codes[people + WARM_UP :],
-    )
-    from portal.models import utcnow
-
-    occurred = _scan_day(utcnow())
-    warm_jobs = _jobs(warm_codes, tokens, 0.0, occurred, first_seq=1)
-    jobs = _jobs(codes, tokens, repeat_share, occurred, first_seq=1 + WARM_UP)
-
-    baseline_jobs = [(token, {**body, "event_id": str(uuid.uuid4())}) for token, body in jobs]
-    app_port, baseline_port = _free_port(), _free_port()
-    servers = [_serve("wsgi:app", url, app_port)]
-    try:
-        servers.append(_serve("bench.checkin:baseline_app", url, baseline_port))
-        # Warm up every worker as a server is warm by the morning rush (imports, the
-        # holiday calendar, pooled connections and their prepared statements): real scans of
-        # people outside the rush on the app, rows that are not counted on the baseline.
-        _rush(app_port, "/api/checkin/v1/scans", warm_jobs, 4)
-        _rush(
-            baseline_port,
-            "/",
-            [(t, {**b, "event_id": str(uuid.uuid4())}) for t, b in warm_jobs],
-            4,
-        )
-        # The machine's speed drifts within minutes, so the two take turns: a share of the
-        # rush against the app, the same share against the baseline, and so on.
-        elapsed = b_elapsed = 0.0
-        # CPU seconds of each side's server, the database and the clients, where /proc has them.
-        cpu = {"app": [0.0, 0.0, 0.0], "baseline": [0.0, 0.0, 0.0]}
-
-        def charge(side: str, before: dict, server: subprocess.Popen) -> None:
-            after = _cpu_seconds()
-            for i, part in enumerate((f"session:{server.pid}", "postgres", "self")):
-                cpu[side][i] += after.get(part, 0.0) - before.get(part, 0.0)
-
-        latencies, statuses, b_latencies, b_statuses = [], [], [], []
-        for part in range(rounds):
-            share = slice(part * len(jobs) // rounds, (part + 1) * len(jobs) // rounds)
-            before = _cpu_seconds()
-            took, lat, st = _rush(app_port, "/api/checkin/v1/scans", jobs[share], clients)
-            charge("app", before, servers[0])
-            elapsed += took
-            latencies += lat
-            statuses += st
-            before = _cpu_seconds()
-            took, lat, st = _rush(baseline_port, "/", baseline_jobs[share], clients)
-            charge("baseline", before, servers[1])
-            b_elapsed += took
-            b_latencies += lat
-            b_statuses += st
-        sync_failures, synced = _sync_bursts(
-            app_port, sync_tokens, sync_codes, occurred, sync_bursts
-        )
-        # Check-outs of people of the rush, at a fixed rate.
-        rate_jobs = [
-            (token, {**body, "event_id": str(uuid.uuid4()), "mode": "out"})
-            for token, body in jobs[: RATE * rate_seconds]
-        ]
-        rate_latencies = _fixed_rate(app_port, rate_jobs, RATE, 4 * clients)
-    finally:
-        for server in servers:
-            _stop(server)
-
-    # Count from the database: every answered event id stored once, nothing else stored.
-    engine = sa.create_engine(_sa_url(url))
-    with engine.connect() as conn:
-        stored = conn.execute(
-            sa.text("SELECT event_id, count(*) FROM attendance_event GROUP BY event_id")
-        ).all()
-        rejected = conn.execute(
-            sa.text("SELECT count(*) FROM attendance_event WHERE status = 'rejected'")
-        ).scalar()
-        visits = conn.execute(
-            sa.text(
-                "SELECT count(DISTINCT person_id) FROM attendance_event "
-                "WHERE status = 'accepted' AND kind = 'in'"
-            )
-        ).scalar()
-    engine.dispose()
-    counts = dict(stored)
-    answered = {
-        body["event_id"] for (_, body), s in zip(jobs, statuses, strict=True) if 200 <= s < 300
-    } | set(synced)
-    sent = {body["event_id"] for _, body in jobs + warm_jobs + rate_jobs} | set(synced)
-    lost = len(answered - set(counts))
-    duplicated = sum(n - 1 for n in counts.values()) + len(set(counts) - sent)
-    failed = sum(1 for s in statuses if not 200 <= s < 300)
-    b_failed = sum(1 for s in b_statuses if not 200 <= s < 300)
-    rps = len(jobs) / elapsed
-    b_rps = len(baseline_jobs) / b_elapsed
-    print(
-        f"{backend}: {len(jobs)} scans ({len(jobs) - people} repeats) from {clients} clients, "
-        f"{failed} failed answers, {rejected} rejected, "
-        f"{visits - WARM_UP - sync_people} people checked in "
-        f"(and {WARM_UP} in the warm-up); baseline {b_failed} failed; "
-        f"{sync_bursts} sync bursts from {len(sync_tokens)} devices of {sync_people} people "
-        f"each ({len(synced)} items stored); {len(rate_jobs)} check-outs at {RATE}/s",
-        file=sys.stderr,
-        flush=True,
-    )
-    for side, n in (("app", len(jobs)), ("baseline", len(baseline_jobs))):
-        server, database, client = (1000 * seconds / n for seconds in cpu[side])
-        in_database = f", {database:.2f} ms PostgreSQL" if backend == "postgresql" else ""
+    with database(base, "checkin", keep=bool(os.environ.get("BENCH_KEEP"))) as target:
+        url, backend = target.url, "postgresql" if target.postgres else "sqlite"
         print(
-            f"{side}: CPU per request {server:.2f} ms server{in_database}, {client:.2f} ms clients",
+            f"building {people} people, {devices} scanners on {backend} …",
             file=sys.stderr,
             flush=True,
         )
-    if tmp is None and not os.environ.get("BENCH_KEEP"):
-        _admin_pg(url, 'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    if tmp is not None:
-        tmp.cleanup()
+        codes, all_tokens = build(url, people + WARM_UP + sync_people, max(devices, sync_devices))
+        tokens, sync_tokens = all_tokens[:devices], all_tokens[:sync_devices]
+        codes, warm_codes, sync_codes = (
+            codes[:people],
+            codes[people : people + WARM_UP],
+            codes[people + WARM_UP :],
+        )
+        from portal.models import utcnow
+
+        occurred = _scan_day(utcnow())
+        warm_jobs = _jobs(warm_codes, tokens, 0.0, occurred, first_seq=1)
+        jobs = _jobs(codes, tokens, repeat_share, occurred, first_seq=1 + WARM_UP)
+
+        baseline_jobs = [(token, {**body, "event_id": str(uuid.uuid4())}) for token, body in jobs]
+        app_port, baseline_port = _free_port(), _free_port()
+        servers = [_serve("wsgi:app", url, app_port)]
+        try:
+            servers.append(_serve("bench.checkin:baseline_app", url, baseline_port))
+            # Warm up every worker as a server is warm by the morning rush (imports, the
+            # holiday calendar, pooled connections and their prepared statements): real scans of
+            # people outside the rush on the app, rows that are not counted on the baseline.
+            _rush(app_port, "/api/checkin/v1/scans", warm_jobs, 4)
+            _rush(
+                baseline_port,
+                "/",
+                [(t, {**b, "event_id": str(uuid.uuid4())}) for t, b in warm_jobs],
+                4,
+            )
+            # The machine's speed drifts within minutes, so the two take turns: a share of the
+            # rush against the app, the same share against the baseline, and so on.
+            elapsed = b_elapsed = 0.0
+            # CPU seconds of each side's server, the database and the clients, where /proc has them.
+            cpu = {"app": [0.0, 0.0, 0.0], "baseline": [0.0, 0.0, 0.0]}
+
+            def charge(side: str, before: dict, server: subprocess.Popen) -> None:
+                after = _cpu_seconds()
+                for i, part in enumerate((f"session:{server.pid}", "postgres", "self")):
+                    cpu[side][i] += after.get(part, 0.0) - before.get(part, 0.0)
+
+            latencies, statuses, b_latencies, b_statuses = [], [], [], []
+            for part in range(rounds):
+                share = slice(part * len(jobs) // rounds, (part + 1) * len(jobs) // rounds)
+                before = _cpu_seconds()
+                took, lat, st = _rush(app_port, "/api/checkin/v1/scans", jobs[share], clients)
+                charge("app", before, servers[0])
+                elapsed += took
+                latencies += lat
+                statuses += st
+                before = _cpu_seconds()
+                took, lat, st = _rush(baseline_port, "/", baseline_jobs[share], clients)
+                charge("baseline", before, servers[1])
+                b_elapsed += took
+                b_latencies += lat
+                b_statuses += st
+            sync_failures, synced = _sync_bursts(
+                app_port, sync_tokens, sync_codes, occurred, sync_bursts
+            )
+            # Check-outs of people of the rush, at a fixed rate.
+            rate_jobs = [
+                (token, {**body, "event_id": str(uuid.uuid4()), "mode": "out"})
+                for token, body in jobs[: RATE * rate_seconds]
+            ]
+            rate_latencies = _fixed_rate(app_port, rate_jobs, RATE, 4 * clients)
+        finally:
+            for server in servers:
+                _stop(server)
+
+        # Count from the database: every answered event id stored once, nothing else stored.
+        engine = sa.create_engine(_sa_url(url))
+        with engine.connect() as conn:
+            stored = conn.execute(
+                sa.text("SELECT event_id, count(*) FROM attendance_event GROUP BY event_id")
+            ).all()
+            rejected = conn.execute(
+                sa.text("SELECT count(*) FROM attendance_event WHERE status = 'rejected'")
+            ).scalar()
+            visits = conn.execute(
+                sa.text(
+                    "SELECT count(DISTINCT person_id) FROM attendance_event "
+                    "WHERE status = 'accepted' AND kind = 'in'"
+                )
+            ).scalar()
+        engine.dispose()
+        counts = dict(stored)
+        answered = {
+            body["event_id"] for (_, body), s in zip(jobs, statuses, strict=True) if 200 <= s < 300
+        } | set(synced)
+        sent = {body["event_id"] for _, body in jobs + warm_jobs + rate_jobs} | set(synced)
+        lost = len(answered - set(counts))
+        duplicated = sum(n - 1 for n in counts.values()) + len(set(counts) - sent)
+        failed = sum(1 for s in statuses if not 200 <= s < 300)
+        b_failed = sum(1 for s in b_statuses if not 200 <= s < 300)
+        rps = len(jobs) / elapsed
+        b_rps = len(baseline_jobs) / b_elapsed
+        print(
+            f"{backend}: {len(jobs)} scans ({len(jobs) - people} repeats) from {clients} clients, "
+            f"{failed} failed answers, {rejected} rejected, "
+            f"{visits - WARM_UP - sync_people} people checked in "
+            f"(and {WARM_UP} in the warm-up); baseline {b_failed} failed; "
+            f"{sync_bursts} sync bursts from {len(sync_tokens)} devices of {sync_people} people "
+            f"each ({len(synced)} items stored); {len(rate_jobs)} check-outs at {RATE}/s",
+            file=sys.stderr,
+            flush=True,
+        )
+        for side, n in (("app", len(jobs)), ("baseline", len(baseline_jobs))):
+            server, postgres, client = (1000 * seconds / n for seconds in cpu[side])
+            in_database = f", {postgres:.2f} ms PostgreSQL" if backend == "postgresql" else ""
+            print(
+                f"{side}: CPU per request {server:.2f} ms server{in_database},"
+                f" {client:.2f} ms clients",
+                file=sys.stderr,
+                flush=True,
+            )
     print(
         f"checkin requests={len(jobs)} rps={rps:.1f} baseline_rps={b_rps:.1f} "
         f"ratio={rps / b_rps:.2f} p99_ms={_p99_ms(latencies):.1f} "

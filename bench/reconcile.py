@@ -26,66 +26,22 @@ import cProfile
 import io
 import os
 import pstats
-import random
 import sys
-import tempfile
-import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from datetime import time as clock
 from decimal import Decimal
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from synthetic import BulkRows, after_load, analyse, database, migrated_app, timed, utc
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MONTH = "2026-09"
 MONTH_START = date(2026, 9, 1)
 MONTH_END = date(2026, 9, 30)
-SECRET = "bench-secret-key-that-is-long-enough-0123456789"
-CHUNK = 20_000
-
-
-# --------------------------------------------------------------------------------------------
-# The database
-
-
-def _pg_url(base: str) -> tuple[str, str]:
-    """The dedicated benchmark database's URL and name, derived from BENCH_DATABASE_URL."""
-    if base.startswith("postgresql://"):
-        base = "postgresql+psycopg://" + base[len("postgresql://") :]
-    url = sa.make_url(base)
-    name = f"{url.database or 'bench'}_reconcile"
-    return url.set(database=name).render_as_string(hide_password=False), name
-
-
-def _recreate_pg(url: str) -> None:
-    target = sa.make_url(url)
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-
-
-def _drop_pg(url: str) -> None:
-    target = sa.make_url(url)
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 # --------------------------------------------------------------------------------------------
 # Synthetic data
-
-
-def _utc(day: date, at: clock) -> datetime:
-    return datetime.combine(day, at, tzinfo=STOCKHOLM).astimezone(UTC)
 
 
 def _working_days() -> list[date]:
@@ -100,8 +56,10 @@ def _working_days() -> list[date]:
     return days
 
 
-class Generator:
+class Generator(BulkRows):
     """Rows of a synthetic municipality, inserted in bulk; ids are assigned here."""
+
+    copied = frozenset({"attendance_event"})
 
     #: (type, weekday, start, end) of each activity kind; two plans of 30 h a week.
     PLANS = {
@@ -116,90 +74,14 @@ class Generator:
     }
 
     def __init__(self, conn: sa.Connection, seed: int = 2026) -> None:
-        self.conn = conn
-        self.rng = random.Random(seed)  # noqa: S311 - reproducible data, not security
-        self.ids: dict[str, int] = {}
+        super().__init__(conn, seed)
         self.events = 0
         self.days = _working_days()
 
-    def next_id(self, table: str) -> int:
-        self.ids[table] = self.ids.get(table, 0) + 1
-        return self.ids[table]
-
-    def insert(self, table, rows: list[dict]) -> None:
-        """Bulk insert: COPY for the event log on PostgreSQL, executemany otherwise."""
-        if not rows:
-            return
-        if table.name == "attendance_event" and self.conn.dialect.name == "postgresql":
-            columns = list(rows[0])
-            raw = self.conn.connection.driver_connection
-            with raw.cursor() as cursor:
-                statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-                with cursor.copy(statement) as copy:
-                    for row in rows:
-                        copy.write_row([row[column] for column in columns])
-            return
-        for start in range(0, len(rows), CHUNK):
-            self.conn.execute(sa.insert(table), rows[start : start + CHUNK])
-
     def organisation(self, units: int = 8, sites: int = 10) -> None:
-        from portal.models import (
-            Activity,
-            ActivitySession,
-            Municipality,
-            MunicipalitySettings,
-            Site,
-            StaffUser,
-            Unit,
-        )
+        from portal.models import Activity, ActivitySession, Site
 
-        self.municipality_id = self.next_id("municipality")
-        self.insert(
-            Municipality.__table__,
-            [{"id": self.municipality_id, "code": "9990", "name": "Benchkommun"}],
-        )
-        self.insert(
-            MunicipalitySettings.__table__,
-            [
-                {
-                    "municipality_id": self.municipality_id,
-                    "full_time_hours_per_week": Decimal(40),
-                    "mandatory_after_months": 2,
-                    "pension_age": 67,
-                    "missing_checkout": "count_to_slot_end",
-                    "extra_exemptions": ["activity_compensation"],
-                    "exempt_if_af_activity": False,
-                    "sla_first_contact_hours": 48,
-                    "sla_plan_hours": 48,
-                    "updated_at": _utc(date(2026, 1, 1), clock(9)),
-                }
-            ],
-        )
-        self.unit_ids = [self.next_id("unit") for _ in range(units)]
-        self.insert(
-            Unit.__table__,
-            [
-                {"id": uid, "municipality_id": self.municipality_id, "name": f"Enhet {uid}"}
-                for uid in self.unit_ids
-            ],
-        )
-        self.staff_id = self.next_id("staff_user")
-        self.insert(
-            StaffUser.__table__,
-            [
-                {
-                    "id": self.staff_id,
-                    "municipality_id": self.municipality_id,
-                    "email": "bench@example.se",
-                    "name": "Bench",
-                    "role": "caseworker",
-                    "unit_id": self.unit_ids[0],
-                    "password_hash": "x",
-                    "active": True,
-                    "created_at": _utc(date(2026, 1, 1), clock(9)),
-                }
-            ],
-        )
+        self.municipality("9990", utc(date(2026, 1, 1), clock(9)), units)
         site_rows, activity_rows, session_rows = [], [], []
         #: plan name -> per site: [(activity id, site id, [(session id, weekday, start, end)])]
         self.offers: dict[str, list[list[tuple[int, int, list[tuple]]]]] = {
@@ -296,7 +178,7 @@ class Generator:
             )
         }
         events: list[dict] = []
-        created = _utc(date(2026, 6, 1), clock(9))
+        created = utc(date(2026, 6, 1), clock(9))
         for _ in range(count):
             household_id = self.next_id("household")
             rows["household"].append(
@@ -364,7 +246,7 @@ class Generator:
                         "amount_sek": 9000,
                         "reasons": "Beviljat.",
                         "decided_by_id": self.staff_id,
-                        "decided_at": _utc(date.fromisoformat(month + "-01"), clock(10)),
+                        "decided_at": utc(date.fromisoformat(month + "-01"), clock(10)),
                     }
                 )
             participation = rng.choice([100] * 8 + [75, 50])
@@ -449,7 +331,7 @@ class Generator:
                         "purpose": "Mer praktik.",
                         "follow_up_date": date(2026, 11, 1),
                         "note": "",
-                        "created_at": _utc(date(2026, 9, 14), clock(11)),
+                        "created_at": utc(date(2026, 9, 14), clock(11)),
                     }
                 )
                 first_activity, _, first_sessions = plan[0]
@@ -502,7 +384,7 @@ class Generator:
                 for session_id, weekday, start, end in sessions:
                     if weekday != day.isoweekday():
                         continue
-                    begins, ends = _utc(day, start), _utc(day, end)
+                    begins, ends = utc(day, start), utc(day, end)
                     roll = rng.random()
                     if roll < 0.05:  # away; most report it
                         if rng.random() < 0.75:
@@ -600,32 +482,8 @@ class Generator:
         }
 
 
-def _fix_sequences(conn: sa.Connection) -> None:
-    """Explicit ids leave PostgreSQL's sequences behind; move them past the rows."""
-    if conn.dialect.name != "postgresql":
-        return
-    for table in ("compliance_result", "audit_entry"):
-        conn.execute(
-            sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-            )
-        )
-
-
 # --------------------------------------------------------------------------------------------
 # Measuring
-
-
-def _timed(action) -> tuple[float, object]:
-    started, cpu = time.perf_counter(), time.process_time()
-    outcome = action()
-    seconds = time.perf_counter() - started
-    print(
-        f"    ({seconds:.2f} s wall, {time.process_time() - cpu:.2f} s CPU in Python)",
-        file=sys.stderr,
-    )
-    return seconds, outcome
 
 
 def _measure(
@@ -647,7 +505,7 @@ def _measure(
     db.session.commit()
     fetch_rows(scope, MONTH_START, MONTH_END)  # warm the database's caches
     db.session.rollback()
-    fetch_seconds, rows = _timed(lambda: fetch_rows(scope, MONTH_START, MONTH_END))
+    fetch_seconds, rows = timed("fetch", lambda: fetch_rows(scope, MONTH_START, MONTH_END))
     del rows
     db.session.rollback()
     config = current_app.config
@@ -666,7 +524,7 @@ def _measure(
         return summary
 
     try:
-        seconds, summary = _timed(run)
+        seconds, summary = timed("reconcile", run)
     finally:
         config["RECONCILE_PARALLEL_FROM"] = configured
     if profiler:
@@ -688,80 +546,52 @@ def _workers(people: int) -> str:
 
 
 def main() -> int:
-    from flask_migrate import upgrade
+    import time
 
-    from portal import create_app
     from portal.extensions import db
 
     people = int(os.environ.get("BENCH_PEOPLE", "8000"))
     profile = os.environ.get("BENCH_PROFILE") == "1"
     keep = os.environ.get("BENCH_KEEP") == "1"
     base = os.environ.get("BENCH_DATABASE_URL", "").strip()
-    workdir = tempfile.mkdtemp(prefix="bench-reconcile-")
-    if base:
-        url, name = _pg_url(base)
-        _recreate_pg(url)
-        where = f"PostgreSQL database {name}"
-    else:
-        url = f"sqlite:///{workdir}/bench.sqlite3"
-        where = f"SQLite {workdir}/bench.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "UPLOAD_DIR": workdir})
-    try:
-        with app.app_context():
-            import logging
+    with database(base, "reconcile", keep=keep) as target, migrated_app(target).app_context():
+        generator = Generator(db.session.connection())
+        started = time.perf_counter()
+        generator.organisation()
+        generator.people(people)
+        after_load(db)
+        print(
+            f"built {people} people, {generator.events} events in {target.where} "
+            f"({time.perf_counter() - started:.1f} s)",
+            file=sys.stderr,
+        )
+        seconds, fetch_seconds, counted, events = _measure(db, generator.municipality_id, profile)
+        print(
+            f"  {counted} people: fetch {fetch_seconds:.2f} s, reconcile {seconds:.2f} s"
+            f" ({_workers(counted)})",
+            file=sys.stderr,
+        )
+        alone, alone_fetch, _, _ = _measure(db, generator.municipality_id, False, one_process=True)
+        print(
+            f"  {counted} people in one process: fetch {alone_fetch:.2f} s, reconcile"
+            f" {alone:.2f} s (ratio {alone / alone_fetch:.2f})",
+            file=sys.stderr,
+        )
 
-            logging.getLogger("alembic").setLevel(logging.WARNING)
-            upgrade(revision="heads")
-            generator = Generator(db.session.connection())
-            started = time.perf_counter()
-            generator.organisation()
-            generator.people(people)
-            _fix_sequences(db.session.connection())
-            db.session.commit()
-            if base:
-                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.execute(sa.text("VACUUM ANALYZE"))
-            print(
-                f"built {people} people, {generator.events} events in {where} "
-                f"({time.perf_counter() - started:.1f} s)",
-                file=sys.stderr,
-            )
-            seconds, fetch_seconds, counted, events = _measure(
-                db, generator.municipality_id, profile
-            )
-            print(
-                f"  {counted} people: fetch {fetch_seconds:.2f} s, reconcile {seconds:.2f} s"
-                f" ({_workers(counted)})",
-                file=sys.stderr,
-            )
-            alone, alone_fetch, _, _ = _measure(
-                db, generator.municipality_id, False, one_process=True
-            )
-            print(
-                f"  {counted} people in one process: fetch {alone_fetch:.2f} s, reconcile"
-                f" {alone:.2f} s (ratio {alone / alone_fetch:.2f})",
-                file=sys.stderr,
-            )
-
-            generator.conn = db.session.connection()
-            generator.people(people)
-            db.session.commit()
-            if base:
-                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.execute(sa.text("VACUUM ANALYZE"))
-            double, double_fetch, double_people, double_events = _measure(
-                db, generator.municipality_id, False
-            )
-            print(
-                f"  {double_people} people ({double_events} events): fetch {double_fetch:.2f} s,"
-                f" reconcile {double:.2f} s",
-                file=sys.stderr,
-            )
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if base and not keep:
-            _drop_pg(url)
+        generator.conn = db.session.connection()
+        generator.people(people)
+        db.session.commit()
+        analyse(db)
+        double, double_fetch, double_people, double_events = _measure(
+            db, generator.municipality_id, False
+        )
+        print(
+            f"  {double_people} people ({double_events} events): fetch {double_fetch:.2f} s,"
+            f" reconcile {double:.2f} s",
+            file=sys.stderr,
+        )
+        db.session.remove()
+        db.engine.dispose()
     print(
         f"reconcile people={counted} events={events} seconds={seconds:.2f} "
         f"fetch_seconds={fetch_seconds:.2f} ratio={seconds / fetch_seconds:.2f} "

@@ -24,51 +24,19 @@ import cProfile
 import io
 import os
 import pstats
-import random
 import sys
-import tempfile
-import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from datetime import time as clock
-from decimal import Decimal
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from synthetic import BulkRows, after_load, analyse, database, migrated_app, timed, utc
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 QUARTER = "2026-Q3"
 STORED_MONTH = (date(2026, 7, 1), date(2026, 7, 31))
 #: The year of assistance months: 2025-10 .. 2026-09 (indices 0..11).
 MONTHS = [f"{2025 + (9 + i) // 12:04d}-{(9 + i) % 12 + 1:02d}" for i in range(12)]
 TODAY = date(2026, 12, 6)
-SECRET = "bench-secret-key-that-is-long-enough-0123456789"
-CHUNK = 20_000
-
-
-def _pg_url(base: str) -> tuple[str, str]:
-    if base.startswith("postgresql://"):
-        base = "postgresql+psycopg://" + base[len("postgresql://") :]
-    url = sa.make_url(base)
-    name = f"{url.database or 'bench'}_reports"
-    return url.set(database=name).render_as_string(hide_password=False), name
-
-
-def _admin(url: str, statements: list[str]) -> None:
-    target = sa.make_url(url)
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for statement in statements:
-            conn.execute(sa.text(statement.format(name=target.database)))
-    admin.dispose()
-
-
-def _utc(day: date, at: clock) -> datetime:
-    return datetime.combine(day, at, tzinfo=STOCKHOLM).astimezone(UTC)
 
 
 def _personnummer(born: date, serial: int, woman: bool) -> str:
@@ -79,7 +47,7 @@ def _personnummer(born: date, serial: int, woman: bool) -> str:
     return born.strftime("%Y")[:2] + with_check_digit(nine)
 
 
-class Generator:
+class Generator(BulkRows):
     """Rows of a synthetic municipality, inserted in bulk (COPY on PostgreSQL)."""
 
     #: (type, slots) of the two activities every plan has, at each site.
@@ -88,99 +56,10 @@ class Generator:
         ("job_search", [(d, "13:00", "15:00") for d in (1, 3, 5)]),
     ]
 
-    def __init__(self, conn: sa.Connection, seed: int = 2026) -> None:
-        self.conn = conn
-        self.rng = random.Random(seed)  # noqa: S311 - reproducible data, not security
-        self.ids: dict[str, int] = {}
-
-    def next_id(self, table: str) -> int:
-        self.ids[table] = self.ids.get(table, 0) + 1
-        return self.ids[table]
-
-    def insert(self, table, rows: list[dict]) -> None:
-        if not rows:
-            return
-        if self.conn.dialect.name == "postgresql":
-            import orjson
-
-            columns = list(rows[0])
-            json_columns = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
-            raw = self.conn.connection.driver_connection
-            with raw.cursor() as cursor:
-                statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-                with cursor.copy(statement) as copy:
-                    for row in rows:
-                        copy.write_row(
-                            [
-                                orjson.dumps(row[c]).decode() if c in json_columns else row[c]
-                                for c in columns
-                            ]
-                        )
-            return
-        for start in range(0, len(rows), CHUNK):
-            self.conn.execute(sa.insert(table), rows[start : start + CHUNK])
-
     def organisation(self, units: int = 8, sites: int = 10) -> None:
-        from portal.models import (
-            Activity,
-            ActivitySession,
-            Municipality,
-            MunicipalitySettings,
-            Site,
-            StaffUser,
-            Unit,
-        )
+        from portal.models import Activity, ActivitySession, Site
 
-        created = _utc(date(2025, 1, 1), clock(9))
-        self.municipality_id = self.next_id("municipality")
-        self.insert(
-            Municipality.__table__,
-            [{"id": self.municipality_id, "code": "9991", "name": "Benchkommun"}],
-        )
-        self.insert(
-            MunicipalitySettings.__table__,
-            [
-                {
-                    "municipality_id": self.municipality_id,
-                    "full_time_hours_per_week": Decimal(40),
-                    "mandatory_after_months": 2,
-                    "pension_age": 67,
-                    "missing_checkout": "count_to_slot_end",
-                    "extra_exemptions": ["activity_compensation"],
-                    "exempt_if_af_activity": False,
-                    "shortfall_tolerance_minutes": 0,
-                    "reply_deadline_days": 7,
-                    "sla_first_contact_hours": 48,
-                    "sla_plan_hours": 48,
-                    "updated_at": created,
-                }
-            ],
-        )
-        self.unit_ids = [self.next_id("unit") for _ in range(units)]
-        self.insert(
-            Unit.__table__,
-            [
-                {"id": u, "municipality_id": self.municipality_id, "name": f"Enhet {u}"}
-                for u in self.unit_ids
-            ],
-        )
-        self.staff_id = self.next_id("staff_user")
-        self.insert(
-            StaffUser.__table__,
-            [
-                {
-                    "id": self.staff_id,
-                    "municipality_id": self.municipality_id,
-                    "email": "bench@example.se",
-                    "name": "Bench",
-                    "role": "caseworker",
-                    "unit_id": self.unit_ids[0],
-                    "password_hash": "x",
-                    "active": True,
-                    "created_at": created,
-                }
-            ],
-        )
+        self.municipality("9991", utc(date(2025, 1, 1), clock(9)), units)
         sites_rows, activities, sessions = [], [], []
         self.offers: list[list[int]] = []
         for _ in range(sites):
@@ -262,7 +141,7 @@ class Generator:
                 "sanction",
             )
         }
-        created = _utc(date(2025, 6, 1), clock(9))
+        created = utc(date(2025, 6, 1), clock(9))
         born_today: dict[date, int] = {}
         for _ in range(count):
             household_id = self.next_id("household")
@@ -304,7 +183,7 @@ class Generator:
             for index in sorted(held):
                 month = MONTHS[index]
                 first = date(int(month[:4]), int(month[5:]), 1)
-                submitted = _utc(first, clock(10)) - timedelta(days=10)
+                submitted = utc(first, clock(10)) - timedelta(days=10)
                 application_id = self.next_id("application")
                 rows["application"].append(
                     {
@@ -350,9 +229,9 @@ class Generator:
             if rng.random() < 0.85:
                 version_id = self.next_id("plan_version")
                 made = (
-                    _utc(date(2026, 6, 1), clock(9))
+                    utc(date(2026, 6, 1), clock(9))
                     if start < 9
-                    else _utc(date(2026, 7 + start - 9, 3), clock(9))
+                    else utc(date(2026, 7 + start - 9, 3), clock(9))
                 )
                 rows["version"].append(
                     {
@@ -387,7 +266,7 @@ class Generator:
                         "amount_sek": None,
                         "individual_assessment": "Individuell bedömning gjord i samtal.",
                         "decided_by_id": self.staff_id,
-                        "decided_at": _utc(date(2026, 9, 10), clock(14)),
+                        "decided_at": utc(date(2026, 9, 10), clock(14)),
                     }
                 )
         for table, name in (
@@ -403,29 +282,6 @@ class Generator:
         ):
             self.insert(table, rows[name])
         self.rows = {name: len(found) for name, found in rows.items()}
-
-
-def _fix_sequences(conn: sa.Connection) -> None:
-    if conn.dialect.name != "postgresql":
-        return
-    for table in ("compliance_result", "audit_entry"):
-        conn.execute(
-            sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-            )
-        )
-
-
-def _timed(label: str, action) -> tuple[float, object]:
-    started, cpu = time.perf_counter(), time.process_time()
-    outcome = action()
-    seconds = time.perf_counter() - started
-    print(
-        f"  {label}: {seconds:.2f} s wall, {time.process_time() - cpu:.2f} s CPU in Python",
-        file=sys.stderr,
-    )
-    return seconds, outcome
 
 
 def _fetch_inputs(request) -> int:
@@ -468,12 +324,12 @@ def _fetch_inputs(request) -> int:
 
 
 def main() -> int:
+    import time
+
     from flask_babel import force_locale
-    from flask_migrate import upgrade
 
     from admin.reports import services
     from admin.reports.periods import parse_period
-    from portal import create_app
     from portal.compliance.reconcile import reconcile
     from portal.extensions import db
     from portal.models import Municipality
@@ -482,79 +338,61 @@ def main() -> int:
     keep = os.environ.get("BENCH_KEEP") == "1"
     profile = os.environ.get("BENCH_PROFILE") == "1"
     base = os.environ.get("BENCH_DATABASE_URL", "").strip()
-    workdir = tempfile.mkdtemp(prefix="bench-reports-")
-    if base:
-        url, name = _pg_url(base)
-        _admin(url, ['DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', 'CREATE DATABASE "{name}"'])
-        where = f"PostgreSQL database {name}"
-    else:
-        url = f"sqlite:///{workdir}/bench.sqlite3"
-        where = f"SQLite {workdir}/bench.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "UPLOAD_DIR": workdir})
-    try:
-        with app.app_context(), force_locale("sv"):
-            import logging
+    with (
+        database(base, "reports", keep=keep) as target,
+        migrated_app(target).app_context(),
+        force_locale("sv"),
+    ):
+        generator = Generator(db.session.connection())
+        started = time.perf_counter()
+        generator.organisation()
+        generator.people(people)
+        after_load(db)
+        print(
+            f"built {people} people {generator.rows} in {target.where} "
+            f"({time.perf_counter() - started:.1f} s)",
+            file=sys.stderr,
+        )
+        timed(
+            "stored results for 2026-07 (the real reconciliation, not measured)",
+            lambda: reconcile(*STORED_MONTH, municipality_id=generator.municipality_id),
+        )
+        db.session.commit()
+        analyse(db)
+        municipality = db.session.get(Municipality, generator.municipality_id)
 
-            logging.getLogger("alembic").setLevel(logging.WARNING)
-            upgrade(revision="heads")
-            generator = Generator(db.session.connection())
-            started = time.perf_counter()
-            generator.organisation()
-            generator.people(people)
-            _fix_sequences(db.session.connection())
-            db.session.commit()
-            print(
-                f"built {people} people {generator.rows} in {where} "
-                f"({time.perf_counter() - started:.1f} s)",
-                file=sys.stderr,
-            )
-            _timed(
-                "stored results for 2026-07 (the real reconciliation, not measured)",
-                lambda: reconcile(*STORED_MONTH, municipality_id=generator.municipality_id),
-            )
-            db.session.commit()
-            if base:
-                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.execute(sa.text("VACUUM ANALYZE"))
-            municipality = db.session.get(Municipality, generator.municipality_id)
+        def request(name: str):
+            return services.Request(name, parse_period(QUARTER), municipality, None, False, TODAY)
 
-            def request(name: str):
-                return services.Request(
-                    name, parse_period(QUARTER), municipality, None, False, TODAY
-                )
-
-            _fetch_inputs(request("ivo-quarter"))  # warm the database's caches
-            db.session.rollback()
-            fetch_seconds, rows = _timed("fetch", lambda: _fetch_inputs(request("ivo-quarter")))
-            db.session.rollback()
-            profiler = cProfile.Profile() if profile else None
-            if profiler:
-                profiler.enable()
-            ivo_seconds, ivo = _timed("ivo-quarter", lambda: services.build(request("ivo-quarter")))
-            if profiler:
-                profiler.disable()
-                out = io.StringIO()
-                pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(35)
-                print(out.getvalue(), file=sys.stderr)
-            db.session.rollback()
-            returns_seconds, returns = _timed("returns", lambda: services.build(request("returns")))
-            db.session.rollback()
-            print(f"  fetched {rows} rows", file=sys.stderr)
-            print(
-                "  ivo: "
-                + ", ".join(f"{field}={ivo.data[field]['total']}" for field in services.IVO_FIELDS),
-                file=sys.stderr,
-            )
-            print(
-                f"  returns: {returns.data['total']['returns']['total']} of "
-                f"{returns.data['total']['new_spells']['total']} new spells",
-                file=sys.stderr,
-            )
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if base and not keep:
-            _admin(url, ['DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'])
+        _fetch_inputs(request("ivo-quarter"))  # warm the database's caches
+        db.session.rollback()
+        fetch_seconds, rows = timed("fetch", lambda: _fetch_inputs(request("ivo-quarter")))
+        db.session.rollback()
+        profiler = cProfile.Profile() if profile else None
+        if profiler:
+            profiler.enable()
+        ivo_seconds, ivo = timed("ivo-quarter", lambda: services.build(request("ivo-quarter")))
+        if profiler:
+            profiler.disable()
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(35)
+            print(out.getvalue(), file=sys.stderr)
+        db.session.rollback()
+        returns_seconds, returns = timed("returns", lambda: services.build(request("returns")))
+        db.session.rollback()
+        print(f"  fetched {rows} rows", file=sys.stderr)
+        print(
+            "  ivo: "
+            + ", ".join(f"{field}={ivo.data[field]['total']}" for field in services.IVO_FIELDS),
+            file=sys.stderr,
+        )
+        print(
+            f"  returns: {returns.data['total']['returns']['total']} of "
+            f"{returns.data['total']['new_spells']['total']} new spells",
+            file=sys.stderr,
+        )
+        db.session.remove()
+        db.engine.dispose()
     ratio = max(ivo_seconds, returns_seconds) / fetch_seconds
     print(
         f"reports people={people} ivo_seconds={ivo_seconds:.2f} "
