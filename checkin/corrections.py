@@ -156,35 +156,9 @@ def correct_event(
 ) -> AttendanceEvent:
     """Give an event a new time: a new row superseding it, with who and why (audited)."""
     _correctable(event)
-    now = utcnow()
-    if new_time > now + timedelta(minutes=5):
+    if new_time > utcnow() + timedelta(minutes=5):
         raise DomainError("future_time", _("Tiden kan inte ligga i framtiden."), 400)
-    correction = AttendanceEvent(
-        event_id=str(uuid.uuid4()),
-        person_id=event.person_id,
-        site_id=site.id,
-        activity_id=event.activity_id,
-        session_id=event.session_id,
-        kind=EventKind.CORRECTION,
-        source=EventSource.MANUAL,
-        occurred_at=new_time,
-        received_at=now,
-        status=EventStatus.ACCEPTED,
-        supersedes_id=event.id,
-        actor_user_id=actor.id,
-        note=reason.strip(),
-    )
-    db.session.add(correction)
-    db.session.flush()
-    audit.record(
-        "correct",
-        "attendance_event",
-        person=db.session.get(Person, event.person_id),
-        object_ref=event.event_id,
-        why=reason.strip(),
-        actor=actor,
-    )
-    return correction
+    return _supersede(actor, site, event, EventKind.CORRECTION, new_time, reason)
 
 
 def annul_event(
@@ -192,33 +166,45 @@ def annul_event(
 ) -> AttendanceEvent:
     """Annul an event (a scan by mistake): a new row superseding it, with who and why."""
     _correctable(event)
+    return _supersede(actor, site, event, EventKind.ANNUL, None, reason)
+
+
+def _supersede(
+    actor: StaffUser,
+    site: Site,
+    event: AttendanceEvent,
+    kind: EventKind,
+    new_time: datetime | None,
+    reason: str,
+) -> AttendanceEvent:
+    """The row correcting (at ``new_time``) or annulling (now) an event, audited."""
     now = utcnow()
-    annulment = AttendanceEvent(
+    row = AttendanceEvent(
         event_id=str(uuid.uuid4()),
         person_id=event.person_id,
         site_id=site.id,
         activity_id=event.activity_id,
         session_id=event.session_id,
-        kind=EventKind.ANNUL,
+        kind=kind,
         source=EventSource.MANUAL,
-        occurred_at=now,
+        occurred_at=new_time or now,
         received_at=now,
         status=EventStatus.ACCEPTED,
         supersedes_id=event.id,
         actor_user_id=actor.id,
         note=reason.strip(),
     )
-    db.session.add(annulment)
+    db.session.add(row)
     db.session.flush()
     audit.record(
-        "annul",
+        "correct" if kind == EventKind.CORRECTION else "annul",
         "attendance_event",
         person=db.session.get(Person, event.person_id),
         object_ref=event.event_id,
         why=reason.strip(),
         actor=actor,
     )
-    return annulment
+    return row
 
 
 def register_manually(
