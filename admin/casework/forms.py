@@ -247,21 +247,26 @@ class DeclinedOfferForm(FlaskForm):
     )
 
 
-class SanctionForm(FlaskForm):
-    kind = RadioField(
-        _l("Beslut"),
-        choices=_choices(SANCTION_LABELS),
-        validators=[InputRequired(_l("Välj beslut."))],
-    )
-    amount_sek = WholeNumberField(
-        _l("Minskning i kronor"),
-        description=_l("Bara vid minskning."),
+def _reduction(label, description) -> WholeNumberField:
+    """A reduction in whole kronor (checked against the month's grant by the service)."""
+    return WholeNumberField(
+        label,
+        description=description,
         validators=[
             Optional(),
             NumberRange(min=1, max=1_000_000, message=_l("Skriv ett belopp från 1 krona.")),
         ],
         render_kw={"inputmode": "numeric"},
     )
+
+
+class SanctionForm(FlaskForm):
+    kind = RadioField(
+        _l("Beslut"),
+        choices=_choices(SANCTION_LABELS),
+        validators=[InputRequired(_l("Välj beslut."))],
+    )
+    amount_sek = _reduction(_l("Minskning i kronor"), _l("Bara vid minskning."))
     individual_assessment = TextAreaField(
         _l("Individuell bedömning"),
         description=_l(
@@ -286,14 +291,9 @@ class DecisionNoticeForm(FlaskForm):
         choices=_choices({k: v for k, v in SANCTION_LABELS.items() if k != SanctionKind.NO_ACTION}),
         validators=[InputRequired(_l("Välj planerat beslut."))],
     )
-    amount_sek = WholeNumberField(
+    amount_sek = _reduction(
         _l("Planerad minskning i kronor"),
-        description=_l("Bara vid minskning. Högst det beviljade beloppet för månaden."),
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=1_000_000, message=_l("Skriv ett belopp från 1 krona.")),
-        ],
-        render_kw={"inputmode": "numeric"},
+        _l("Bara vid minskning. Högst det beviljade beloppet för månaden."),
     )
     message = TextAreaField(
         _l("Till personen"),
