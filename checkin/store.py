@@ -418,6 +418,11 @@ def scan_transaction(*, batch: bool = False) -> Iterator[ScanStore]:
     """
     if db.engine.dialect.name != "postgresql":
         with db.engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                # SQLite has no row locks (lock_people's FOR UPDATE is dropped): the write
+                # lock is taken first, so scans are serialised before they read what they
+                # decide on, as a person's row lock serialises them on PostgreSQL.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             store = CoreStore(connection)
             with _ending(store):
                 yield store

@@ -1,7 +1,8 @@
 """Concurrent scans on PostgreSQL: several threads, one person, exactly one visit.
 
-These run on PostgreSQL only (SQLite serialises writers, so it proves nothing here). Without
-TEST_DATABASE_URL they are skipped locally; in CI (CI=true) a missing PostgreSQL fails the run.
+These run on PostgreSQL only, but one: that scans in their own transactions are serialised on
+SQLite too. Without TEST_DATABASE_URL they are skipped locally; in CI (CI=true) a missing
+PostgreSQL fails the run.
 """
 
 from __future__ import annotations
@@ -99,6 +100,26 @@ def test_concurrent_check_ins_of_one_person_make_exactly_one_visit(app, ck, plai
     events = _events()
     assert len(events) == THREADS
     assert len(derive_visits(EventFact.of(e) for e in events)) == 1
+
+
+def test_scans_in_their_own_transactions_are_serialised_on_sqlite_too(app, ck):
+    # SQLite has no row locks: the scan's transaction takes the write lock before it reads.
+    code = ck.code()
+    db.session.commit()
+
+    def scan(i):
+        fields = {
+            "event_id": str(uuid.uuid4()),
+            "code": code,
+            "mode": "in",
+            "occurred_at": local("2026-03-02 09:30").isoformat(),
+            "device_seq": i + 1,
+        }
+        return _scan(None, ck.token, True, **fields).event.reason
+
+    reasons, errors = _run_in_threads(app, scan)
+    assert errors == []
+    assert sorted(reasons, key=str) == [None] + ["already_in"] * (THREADS - 1)
 
 
 @pytest.mark.postgres
