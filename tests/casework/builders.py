@@ -100,6 +100,16 @@ def plan(person, activity, *, valid_from: date, created_at: datetime | None = No
     return version
 
 
+def mandatory_in_september(world):
+    """Alma, assisted July to September (so mandatory in September) with the language course
+    planned from August; not committed."""
+    person, cw = world.person_a, world.caseworker
+    for month in ("2026-07", "2026-08", "2026-09"):
+        decided(person, month, by=cw)
+    plan(person, world.activity_a, valid_from=date(2026, 8, 1))
+    return person
+
+
 def child(person, born: date, name: str = "Liv") -> HouseholdMember:
     member = HouseholdMember(
         household_id=person.household_id, role=MemberRole.CHILD, first_name=name, birth_date=born

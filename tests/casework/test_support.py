@@ -25,10 +25,7 @@ def text(resp) -> str:
 @pytest.fixture
 def shortfall(world):
     """Alma: mandatory in September, one Monday attended without check-out, one missed."""
-    person, cw = world.person_a, world.caseworker
-    for month in ("2026-07", "2026-08", "2026-09"):
-        b.decided(person, month, by=cw)
-    b.plan(person, world.activity_a, valid_from=date(2026, 8, 1))
+    person = b.mandatory_in_september(world)
     b.scan(person, world.activity_a, "in", "2026-09-07 08:55")  # never checked out
     db.session.commit()
     return person
