@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from enum import Enum
@@ -31,8 +32,8 @@ from typing import Any, Protocol
 import psycopg
 import sqlalchemy as sa
 from flask import current_app
+from psycopg import pq
 from psycopg.pq import TransactionStatus
-from psycopg.rows import namedtuple_row
 from sqlalchemy.dialects import postgresql
 
 from checkin import codes, schedule, statements, validation
@@ -180,6 +181,27 @@ def _compiled(name: str) -> tuple[str, dict[str, Any]]:
     return compiled.string, literals
 
 
+def _named_rows(cursor: psycopg.Cursor) -> Callable[[Sequence[Any]], Any]:
+    """psycopg's ``namedtuple_row``, with the names read from the result's field names: the
+    row type is made once per statement, and no ``Cursor.description`` (a Column object per
+    column, for every result) is built on the way."""
+    result = cursor.pgresult
+    if result is None or not result.nfields:
+        return tuple
+    return _row_type(tuple(result.fname(i) for i in range(result.nfields)))._make
+
+
+@cache
+def _row_type(names: tuple[bytes | None, ...]) -> type:
+    return namedtuple("Row", [(n or b"_").decode() for n in names], rename=True)
+
+
+def _has_rows(cursor: psycopg.Cursor) -> bool:
+    """Whether the cursor's statement returned rows (a SELECT, or RETURNING)."""
+    result = cursor.pgresult
+    return result is not None and result.status == pq.ExecStatus.TUPLES_OK
+
+
 def _plain(value: object) -> object:
     """A parameter as psycopg sends it (enum members as their text)."""
     return value.value if isinstance(value, Enum) else value
@@ -215,7 +237,7 @@ class PostgresStore:
     def _cursor(self, name: str) -> psycopg.Cursor:
         cursor = self._cursors.get(name)
         if cursor is None or cursor.closed:
-            cursor = self._cursors[name] = self.connection.cursor(row_factory=namedtuple_row)
+            cursor = self._cursors[name] = self.connection.cursor(row_factory=_named_rows)
         return cursor
 
     def exchange(self, *calls: tuple[str, dict[str, Any]], commit: bool = False) -> list[list]:
@@ -234,7 +256,7 @@ class PostgresStore:
                 raise
             self.connection, self._cursors = self._reconnect(exc)
             cursors = self._pipeline(calls, commit)
-        return [cursor.fetchall() if cursor.description else [] for cursor in cursors]
+        return [cursor.fetchall() if _has_rows(cursor) else [] for cursor in cursors]
 
     def _pipeline(self, calls: tuple, commit: bool) -> list[psycopg.Cursor]:
         connection = self.connection
