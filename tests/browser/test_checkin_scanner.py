@@ -110,10 +110,17 @@ def test_scanner_with_keyboard_wedge_offline_queue_and_sync(
 
         # A revoked key: the next roster says so, and offline the device refuses its codes by
         # name, with no "let in anyway" (the code names nobody the device may trust).
-        keys.revoke_signing_key(alma.split(".")[1], "Läckt", world.admin)
+        revoked = alma.split(".")[1]
+        keys.revoke_signing_key(revoked, "Läckt", world.admin)
         db.session.commit()
         phone.reload()
         phone.wait_for_selector("#scanner[data-ready=true]")
+        # The page starts on the roster it kept and downloads a fresh one in the background.
+        phone.wait_for_function(
+            "key => (JSON.parse(localStorage.getItem('checkin.roster') || '{}').revoked_keys"
+            " || []).includes(key)",
+            arg=revoked,
+        )
         phone.context.set_offline(True)
         phone.locator("#offline-banner").wait_for(state="visible")
         _scan(phone, alma)
