@@ -17,16 +17,16 @@ from portal.i18n import local_today
 from portal.services import plans
 
 
-def _week_arg(today: date) -> date:
-    """The Monday of the week asked for with ?vecka=YYYY-Www, else this week's."""
+def _week_arg(today: date) -> date | None:
+    """The Monday of the week asked for with ?vecka=YYYY-Www, else None."""
     raw = request.args.get("vecka", "")
-    if raw:
-        try:
-            year, week = raw.split("-W")
-            return date.fromisocalendar(int(year), int(week), 1)
-        except ValueError:
-            abort(404)
-    return plans.week_of(today)
+    if not raw:
+        return None
+    try:
+        year, week = raw.split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        abort(404)
 
 
 def _iso_week(monday: date) -> str:
@@ -39,17 +39,29 @@ def _iso_week(monday: date) -> str:
 def plan():
     """The plan in force, this week's schedule and the hours explained."""
     today = local_today()
+    language = str(get_locale() or "sv")
+    this_monday = plans.week_of(today)
     monday = _week_arg(today)
+    schedule = None
+    if monday is None:
+        monday = this_monday
+        schedule = plans.week_schedule(current_user, monday, language)
+        if today.weekday() >= 5 and not any(d.entries for d in schedule if d.day >= today):
+            # A weekend with nothing left this week: the week ahead is what a person plans by.
+            monday += timedelta(days=7)
+            schedule = None
     current = plans.current_plan(current_user, today)
     return render_template(
         "portal/plan.html",
         plan=current,
         monday=monday,
-        this_monday=plans.week_of(today),
+        this_monday=this_monday,
+        this_week=_iso_week(this_monday),
+        next_monday=this_monday + timedelta(days=7),
         week_label=_iso_week(monday),
         previous_week=_iso_week(monday - timedelta(days=7)),
         next_week=_iso_week(monday + timedelta(days=7)),
-        schedule=plans.week_schedule(current_user, monday, str(get_locale() or "sv")),
+        schedule=schedule or plans.week_schedule(current_user, monday, language),
         hours=plans.weekly_hours(current_user, current, today),
         today=today,
         ack_form=ButtonForm(),

@@ -1,9 +1,10 @@
 """My plan (P4): schedule with places and map links, hours explained, acknowledging, versions."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from portal.extensions import db
+from portal.i18n import STOCKHOLM
 from portal.models import (
     ActivityType,
     Assessment,
@@ -46,6 +47,30 @@ def test_this_weeks_schedule_with_address_map_link_and_what_to_bring(client, wor
     assert "Jobbklubben" in page and "13:00–16:00" in page
     assert "Att lära dig svenska för arbetslivet." in page
     assert "4 maj 2026" in page
+
+
+def test_on_a_weekend_with_nothing_left_the_page_opens_on_next_week(
+    client, world, time_machine, login
+):
+    _plan_world(world)  # Monday to Thursday sessions …
+    saturday = factories.activity(world.site_a, slots=((6, "10:00", "12:00"),), name="Lördagscafé")
+    pf.plan(world.person_a, [world.activity_a, saturday], version=2, valid_from=date(2026, 3, 1))
+    db.session.commit()  # … and one on Saturdays
+
+    # A Saturday session still to come keeps the page on this week.
+    time_machine.move_to(datetime(2026, 3, 14, 8, 0, tzinfo=STOCKHOLM), tick=True)
+    login(world.person_a)
+    page = client.get("/plan").get_data(as_text=True)
+    assert "Veckans schema" in page and "Lördag 14 mars" in page and "Lördagscafé" in page
+
+    # On Sunday nothing is left: the week ahead, with a way back to this one.
+    time_machine.move_to(datetime(2026, 3, 15, 12, 0, tzinfo=STOCKHOLM), tick=True)
+    login(world.person_a)
+    page = client.get("/plan").get_data(as_text=True)
+    assert "Nästa veckas schema" in page and "Måndag 16 mars" in page
+    assert 'href="/plan?vecka=2026-W11">Den här veckan' in page
+    this_week = client.get("/plan?vecka=2026-W11").get_data(as_text=True)
+    assert "Veckans schema" in this_week and "Måndag 9 mars" in this_week
 
 
 def test_holidays_cancel_the_days_sessions(client, world, now, login):
