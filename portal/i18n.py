@@ -101,18 +101,6 @@ def init_app(app: Flask) -> None:
         """The local wall-clock time, e.g. "09:05", formatted by Babel for the locale."""
         return format_time(to_local(value), "HH:mm") if value else ""
 
-    @app.template_filter("hours")
-    def _hours(minutes: int | None) -> str:
-        """Minutes as hours with up to two decimals, e.g. 90 -> '1,5' in Swedish."""
-        from flask_babel import format_decimal
-
-        if minutes is None:
-            return ""
-        from decimal import ROUND_HALF_UP, Decimal
-
-        value = (Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        return format_decimal(value, format="#,##0.##")
-
     @app.context_processor
     def _request_lang():
         return {"request_path": request.path}

@@ -92,19 +92,19 @@ def test_builder_adds_removes_saves_and_shows_history(client, world, login, db, 
     db.session.commit()
     login(world.caseworker)
     html = client.get(f"/admin/plans/people/{sana.public_ref}/build").get_data(as_text=True)
-    assert "40 h kvar" in html and "Svenska" in html
+    assert "40 tim kvar" in html and "Svenska" in html
 
     lang, jobs, evening = (acts[k].public_ref for k in ("lang", "jobs", "evening"))
     resp = _post(client, sana, [], f"add:{lang}")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "Svenska är tillagd i planen." in html
-    assert f'name="item" value="{lang}:"' in html and "25 h kvar" in html
+    assert f'name="item" value="{lang}:"' in html and "25 tim kvar" in html
 
     html = _post(client, sana, [f"{lang}:", f"{jobs}:"], f"add:{evening}").get_data(as_text=True)
     assert "Timmarna som ska planeras är fyllda varje vecka." in html
     html = _post(client, sana, [f"{lang}:", f"{jobs}:", f"{evening}:"], f"remove:{jobs}")
     html = html.get_data(as_text=True)
-    assert f'value="{jobs}:"' not in html and "15 h kvar" in html
+    assert f'value="{jobs}:"' not in html and "15 tim kvar" in html
 
     # Saving without a purpose explains what is missing and saves nothing.
     resp = _post(client, sana, [f"{lang}:", f"{jobs}:", f"{evening}:"], "save", purpose="")
@@ -230,10 +230,10 @@ def test_builder_shows_what_af_holds_and_warns_about_af_hours(client, world, log
     items = [f"{a.public_ref}:" for a in acts.values()]
     html = _post(client, sana, items, "recalc").get_data(as_text=True)
     assert "Söka sex jobb i månaden" in html and "Halvtid enligt läkarintyg" in html
-    assert "Arbetsförmedlingen: Rusta och matcha, 15 h per vecka" in html
+    assert "Arbetsförmedlingen: Rusta och matcha, 15 tim per vecka" in html
     # 40 h planned + 15 h at AF: over full time, and AF has no times to compare.
     assert "Arbetsförmedlingens aktiviteter blir mer än heltid" in html
-    assert '<td class="num">25</td>' in html  # to plan after AF's 15 hours
+    assert '<td class="num">25 tim</td>' in html  # to plan after AF's 15 hours
 
 
 def test_absurd_start_date_is_explained_not_500(client, world, login, sana):
