@@ -437,7 +437,8 @@ def declined(ref: str, month: str):
         abort(404)
     form = forms.DeclinedOfferForm()
     form.activity.choices = [SelectChoice("", _("Ingen särskild aktivitet"))] + [
-        SelectChoice(str(a.id), a.name) for a in support.plan_activities(person)
+        SelectChoice(str(a.id), f"{a.name} ({a.site.name})")
+        for a in support.offerable_activities(person)
     ]
     if form.validate_on_submit():
         try:

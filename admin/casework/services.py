@@ -87,7 +87,7 @@ MESSAGES = {
     "notice_already_open": _l(
         "Ett meddelande om planerat beslut för månaden väntar redan på svar."
     ),
-    "activity_unknown": _l("Välj en aktivitet i personens plan."),
+    "activity_unknown": _l("Välj en aktivitet som kommunen erbjuder."),
     "percent_range": _l("Skriv ett tal från 0 till 100."),
     "hours_range": _l("Skriv ett tal från 0 till 80."),
     "month_not_started": _l("Månaden har inte börjat. Det finns inget underlag än."),

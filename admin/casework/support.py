@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from admin.casework import rules
 from admin.casework.assessments import (
@@ -37,6 +38,7 @@ from portal.models import (
     PlanItem,
     PlanVersion,
     SanctionDecision,
+    Site,
     StaffUser,
     utcnow,
 )
@@ -51,16 +53,28 @@ def household_has_children(person: Person) -> bool:
     return bool(household and any(m.role == MemberRole.CHILD for m in household.members))
 
 
-def plan_activities(person: Person) -> list[Activity]:
-    """The activities in any of the person's plan versions, for choosing a declined offer."""
+def offerable_activities(person: Person) -> list[Activity]:
+    """What a declined offer may name: the activities of the person's plan versions, and every
+    activity the municipality runs. An offer that was declined never became part of the plan
+    (compliance-rules.md, "declined"), so the plan alone is not enough."""
+    in_plans = (
+        sa.select(PlanItem.activity_id)
+        .join(PlanVersion, PlanItem.plan_version_id == PlanVersion.id)
+        .where(PlanVersion.person_id == person.id)
+    )
     return list(
         db.session.scalars(
             sa.select(Activity)
-            .join(PlanItem, PlanItem.activity_id == Activity.id)
-            .join(PlanVersion, PlanItem.plan_version_id == PlanVersion.id)
-            .where(PlanVersion.person_id == person.id)
-            .distinct()
-            .order_by(Activity.name)
+            .join(Site, Activity.site_id == Site.id)
+            .where(
+                Site.municipality_id == person.municipality_id,
+                sa.or_(
+                    sa.and_(Activity.active.is_(True), Site.active.is_(True)),
+                    Activity.id.in_(in_plans),
+                ),
+            )
+            .options(orm.contains_eager(Activity.site))
+            .order_by(Activity.name, Activity.id)
         )
     )
 
@@ -74,7 +88,7 @@ def record_declined_offer(
     note: str,
 ) -> DeclinedOffer:
     """Record an offered activity the person declined, with or without acceptable reason."""
-    if activity_id is not None and activity_id not in {a.id for a in plan_activities(person)}:
+    if activity_id is not None and activity_id not in {a.id for a in offerable_activities(person)}:
         raise refusal("activity_unknown")
     row = DeclinedOffer(
         person_id=person.id,

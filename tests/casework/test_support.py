@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from admin.casework import support
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import DeclinedOffer, SanctionDecision
 from tests.casework import builders as b
@@ -84,25 +85,38 @@ def test_recording_a_declined_offer(client, world, login, shortfall):
     assert audit_rows(action="create", object_type="declined_offer")[0].person_id == shortfall.id
 
 
-def test_a_declined_offer_must_name_an_activity_of_the_plan(client, world, login, shortfall):
+def test_a_declined_offer_may_name_an_activity_outside_the_plan(client, world, login, shortfall):
+    # An offer that was declined never became part of the plan (compliance-rules.md).
     from tests import factories
 
-    stranger = factories.activity(world.site_b)
+    offered = factories.activity(world.site_b, name="Arbetsträning i parken")
+    elsewhere = factories.municipality(code="9998", name="Grannkommun")
+    foreign = factories.activity(factories.site(elsewhere), name="Grannens kurs")
     db.session.commit()
     with time_machine.travel(local(NOW), tick=False):
         login(world.caseworker)
         url = f"/admin/cases/people/{shortfall.public_ref}/support/2026-09/declined"
-        resp = client.post(
-            url,
-            data={
-                "date": "2026-09-10",
-                "activity": str(stranger.id),
-                "acceptable_reason": "yes",
-                "note": "x",
-            },
-        )
-    assert resp.status_code == 200
-    assert db.session.query(DeclinedOffer).count() == 0
+        form = text(client.get(url))
+        assert f"Arbetsträning i parken ({world.site_b.name})" in form
+        assert "Grannens kurs" not in form
+
+        def decline(activity):
+            data = {"date": "2026-09-10", "activity": str(activity.id), "note": "Ville inte."}
+            return client.post(url, data={**data, "acceptable_reason": "no"})
+
+        refused = decline(foreign)  # another municipality's: not one it can offer
+        assert refused.status_code == 200 and 'href="#activity"' in text(refused)
+        with pytest.raises(DomainError) as caught:
+            support.record_declined_offer(
+                world.caseworker, shortfall, date(2026, 9, 10), foreign.id, False, "x"
+            )
+        assert caught.value.code == "activity_unknown"
+        assert db.session.query(DeclinedOffer).count() == 0
+        assert decline(offered).status_code == 302
+        basis = support.month_basis(world.caseworker, shortfall, "2026-09")
+    [offer] = db.session.query(DeclinedOffer).all()
+    assert offer.activity_id == offered.id
+    assert basis.result.status == "shortfall" and "declined_offer" in basis.result.flags
 
 
 def test_nothing_is_reduced_by_looking_at_the_basis(world, shortfall):
