@@ -17,7 +17,7 @@ from portal.i18n import local_today
 from portal.services import plans
 
 
-def _week_arg(today: date) -> date | None:
+def _week_arg() -> date | None:
     """The Monday of the week asked for with ?vecka=YYYY-Www, else None."""
     raw = request.args.get("vecka", "")
     if not raw:
@@ -41,15 +41,14 @@ def plan():
     today = local_today()
     language = str(get_locale() or "sv")
     this_monday = plans.week_of(today)
-    monday = _week_arg(today)
-    schedule = None
+    monday = _week_arg()
+    schedule = plans.week_schedule(current_user, monday or this_monday, language)
     if monday is None:
         monday = this_monday
-        schedule = plans.week_schedule(current_user, monday, language)
         if today.weekday() >= 5 and not any(d.entries for d in schedule if d.day >= today):
             # A weekend with nothing left this week: the week ahead is what a person plans by.
             monday += timedelta(days=7)
-            schedule = None
+            schedule = plans.week_schedule(current_user, monday, language)
     current = plans.current_plan(current_user, today)
     return render_template(
         "portal/plan.html",
@@ -61,7 +60,7 @@ def plan():
         week_label=_iso_week(monday),
         previous_week=_iso_week(monday - timedelta(days=7)),
         next_week=_iso_week(monday + timedelta(days=7)),
-        schedule=schedule or plans.week_schedule(current_user, monday, language),
+        schedule=schedule,
         hours=plans.weekly_hours(current_user, current, today),
         today=today,
         ack_form=ButtonForm(),
