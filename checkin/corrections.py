@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from checkin import schedule
 from checkin.refusals import refusal
 from portal import audit
-from portal.attendance import EventFact, Visit, derive_visits, events_of_visits_begun_before
+from portal.attendance import Visit, visits_begun_before
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import (
@@ -74,8 +74,7 @@ def site_day(site: Site, day: date) -> SiteDay:
         AttendanceEvent.occurred_at < schedule.late_out_end(day),
     )
     events.sort(key=lambda e: (e.occurred_at, e.id))
-    visits = [v for v in derive_visits(EventFact.of(e) for e in events) if v.in_at < end]
-    events = events_of_visits_begun_before(events, visits, end)
+    events, visits = visits_begun_before(events, end)
     expected = schedule.expected_on(day, site_ids={site.id})
     person_ids = {e.person_id for e in expected} | {e.person_id for e in events if e.person_id}
     people = {

@@ -220,16 +220,17 @@ def open_visits(events: Iterable[Any]) -> list[Visit]:
     return [v for v in derive_visits(events) if v.out_at is None and not v.missing_checkout]
 
 
-def events_of_visits_begun_before(events: Iterable[Any], visits: Iterable[Visit], end: datetime):
-    """The events before ``end``, and the later ones belonging to the given visits (a check-out
-    after midnight and the rows correcting it): a day's events, read with the late check-out
-    allowance after the day so that its evening visits close, without the next day's events.
-    """
+def visits_begun_before(events: Iterable[Any], end: datetime) -> tuple[list[Any], list[Visit]]:
+    """A day's events read on past its ``end`` (the late check-out allowance), cut back: the
+    events before ``end`` and the later ones of the visits begun before it (a check-out after
+    midnight and the rows correcting it), with those visits. ``events`` are rows with the
+    fields of EventFact, sorted by time."""
     events = list(events)
+    visits = [v for v in derive_visits(map(EventFact.of, events)) if v.in_at < end]
     kept = {i for v in visits for i in v.event_ids}
     grew = True
     while grew:  # corrections of a kept event, and corrections of those
         more = {e.id for e in events if e.supersedes_id in kept and e.id not in kept}
         kept |= more
         grew = bool(more)
-    return [e for e in events if e.occurred_at < end or e.id in kept]
+    return [e for e in events if e.occurred_at < end or e.id in kept], visits

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from checkin.schedule import late_out_end
 from portal import access, audit
-from portal.attendance import EventFact, Visit, derive_visits, events_of_visits_begun_before
+from portal.attendance import EventFact, Visit, derive_visits, visits_begun_before
 from portal.compliance.commands import yesterday
 from portal.compliance.day_detail import expand_day
 from portal.compliance.periods import month_bounds, week_bounds
@@ -483,8 +483,7 @@ def _events_of_day(person: Person, day: date) -> list[AttendanceEvent]:
         AttendanceEvent.occurred_at < late_out_end(day),
     )
     events.sort(key=lambda e: (e.occurred_at, e.id))
-    visits = [v for v in derive_visits(EventFact.of(e) for e in events) if v.in_at < end]
-    return events_of_visits_begun_before(events, visits, end)
+    return visits_begun_before(events, end)[0]
 
 
 def day_scans(person: Person, period: Period, day: date) -> DayScans:
